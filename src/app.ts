@@ -1,0 +1,135 @@
+/**
+ * @module createApp(deps): builds the Hono app and the signaling core from injected dependencies.
+ * No process.env, no listen, no runtime imports here: the same core runs on Node, Bun and Workers.
+ */
+import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
+import { requestId } from 'hono/request-id'
+import { secureHeaders } from 'hono/secure-headers'
+import { requireAdmin } from './auth/guards.js'
+import { defaultRateLimitStore, tokenRoutes } from './auth/routes.js'
+import { createTokenService } from './auth/tokens.js'
+import type { AppDeps } from './env.js'
+import { httpError } from './errors.js'
+import { clientIp } from './lib/client-ip.js'
+import { errorHandler, notFound } from './lib/http.js'
+import { createAudit } from './ops/audit.js'
+import { createCleanup } from './ops/cleanup.js'
+import { createMemoryMonitor } from './ops/memory-monitor.js'
+import { createMetrics } from './ops/metrics.js'
+import { opsRoutes } from './ops/routes.js'
+import { roomRoutes } from './rooms/routes.js'
+import { createHub } from './signaling/hub.js'
+import { websocketHandlers } from './signaling/route.js'
+import { createSessions } from './signaling/session.js'
+import { PRODUCT_NAME, VERSION } from './version.js'
+
+/** HTTP bodies are small JSON documents; anything larger is refused before parsing. */
+const MAX_BODY_BYTES = 16 * 1024
+/** Minimum spacing of room-activity writes to the store, per room. */
+const TOUCH_INTERVAL_MS = 30_000
+
+export type App = ReturnType<typeof createApp>
+
+export function createApp(deps: AppDeps) {
+  const { config, backend, clock, logger, instanceId } = deps
+  const startedAt = clock.now()
+  let draining = false
+  const isDraining = () => draining
+
+  const metrics = createMetrics(clock)
+  const tokens = createTokenService({ ...config.auth, clock })
+  const audit = createAudit(backend.audit, clock, logger, instanceId)
+  const hub = createHub({ backend, instanceId, clock, logger, metrics, touchIntervalMs: Math.min(TOUCH_INTERVAL_MS, config.rooms.inactivityMs / 10) })
+  hub.setMaxBuffered(config.ws.maxBufferedBytes)
+  const sessions = createSessions({ config, backend, hub, tokens, clock, logger, metrics, audit, instanceId, isDraining })
+  const runCleanup = createCleanup({ config, rooms: backend.rooms, hub, sessions, clock, audit })
+  const monitor = createMemoryMonitor({
+    read: deps.readMemory,
+    warningMb: config.memory.warningMb,
+    criticalMb: config.memory.criticalMb,
+    logger,
+    actionIntervalMs: 60_000,
+    now: () => clock.now(),
+    onPressure: (status) => {
+      runCleanup().catch((err) => logger.warn('cleanup under memory pressure failed', { err }))
+      if (status === 'critical') deps.gc?.()
+    },
+  })
+  const ipOf = (c: Context) => clientIp(c, config.trustProxyHops, deps.getRemoteAddress)
+  const limitStore = deps.rateLimitStore ?? defaultRateLimitStore
+  const adminOnly = requireAdmin(config)
+  const ws = websocketHandlers({
+    config,
+    hub,
+    sessions,
+    logger,
+    upgradeWebSocket: deps.upgradeWebSocket,
+    ipOf,
+    isDraining,
+    isMemoryCritical: () => monitor.status === 'critical',
+  })
+
+  const app = new Hono()
+  app.onError(errorHandler(logger))
+  app.notFound(notFound)
+  app.use(secureHeaders())
+  app.use(requestId())
+  app.use('/api/*', cors({ origin: config.corsOrigins === '*' ? '*' : config.corsOrigins, allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 600 }))
+  app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw httpError('payload_too_large') } }))
+  app.route('/api/auth', tokenRoutes({ config, tokens, ipOf, store: limitStore('mint') }))
+  app.route('/api/rooms', roomRoutes({ config, rooms: backend.rooms, tokens, clock, requireAdmin: adminOnly }))
+  app.route('/api', opsRoutes({ config, backend, hub, metrics, monitor, clock, instanceId, startedAt, isDraining, runCleanup, gc: deps.gc, requireAdmin: adminOnly, gcLimitStore: limitStore('gc') }))
+  app.get('/ws', ws[0], ws[1])
+  app.get('/', async (c, next) => (c.req.header('upgrade') ? next() : c.json({ name: PRODUCT_NAME, version: VERSION, status: draining ? 'draining' : 'running', docs: '/api/info' })), ws[0], ws[1])
+
+  /** The second listener (SIGNALING_PORT) serves only WebSocket upgrades, on any path. */
+  const signalingApp = new Hono()
+  signalingApp.onError(errorHandler(logger))
+  signalingApp.notFound(notFound)
+  signalingApp.get('*', ws[0], ws[1])
+
+  const timers: ReturnType<typeof setInterval>[] = []
+  const every = (ms: number, fn: () => unknown) => {
+    const t = setInterval(() => {
+      try {
+        const r = fn()
+        if (r instanceof Promise) r.catch((err) => logger.warn('background task failed', { err }))
+      } catch (err) {
+        logger.warn('background task failed', { err })
+      }
+    }, ms)
+    ;(t as { unref?: () => void }).unref?.()
+    timers.push(t)
+  }
+
+  return {
+    app,
+    signalingApp,
+    hub,
+    metrics,
+    monitor,
+    runCleanup,
+    isDraining,
+
+    /** Subscribes to the bus and starts cleanup, lease renewal, memory and rate sampling. */
+    async start() {
+      await hub.start()
+      every(config.cleanupIntervalMs, runCleanup)
+      every(Math.max(250, Math.floor(config.leaseTtlMs / 3)), () => backend.rooms.renewLeases(instanceId, clock.now() + config.leaseTtlMs))
+      every(config.memory.checkIntervalMs, () => monitor.check())
+      every(1000, () => metrics.sample())
+      monitor.check()
+    },
+
+    /** Drain: health turns 503, upgrades are refused, peers leave the store and get close 1001. */
+    async shutdown() {
+      if (draining) return
+      draining = true
+      for (const t of timers) clearInterval(t)
+      await sessions.drainAll()
+      await hub.stop()
+    },
+  }
+}

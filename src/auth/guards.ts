@@ -1,0 +1,31 @@
+/** @module Bearer guards for the admin surface and for token minting (constant-time compare via hono's bearerAuth). */
+import type { MiddlewareHandler } from 'hono'
+import { bearerAuth } from 'hono/bearer-auth'
+import type { Config } from '../config.js'
+import { errorBody, httpError, type ErrorCode } from '../errors.js'
+
+const open: MiddlewareHandler = async (_c, next) => {
+  await next()
+}
+
+function bearer(token: string): MiddlewareHandler {
+  const unauthorized = { message: errorBody('unauthorized') }
+  return bearerAuth({ token, noAuthenticationHeader: unauthorized, invalidAuthenticationHeader: unauthorized, invalidToken: unauthorized })
+}
+
+function guard(secret: string | null, production: boolean, disabled: ErrorCode): MiddlewareHandler {
+  if (secret) return bearer(secret)
+  if (!production) return open
+  return async () => {
+    throw httpError(disabled)
+  }
+}
+
+/**
+ * Room listings, stats, audit, metrics and maintenance: `Bearer ADMIN_TOKEN` when set; open in
+ * development without it; refused in production without it.
+ */
+export const requireAdmin = (config: Config) => guard(config.adminToken, config.production, 'admin_disabled')
+
+/** Token minting: `Bearer TOKEN_ISSUER_KEY` when set; open in development without it; refused in production without it. */
+export const requireIssuer = (config: Config) => guard(config.auth.issuerKey, config.production, 'minting_disabled')

@@ -1,0 +1,33 @@
+/** @module The dependencies createApp takes, and the Hono Env the routes share. */
+import type { Context } from 'hono'
+import type { UpgradeWebSocket } from 'hono/ws'
+import type { Store } from 'hono-rate-limiter'
+import type { Config } from './config.js'
+import type { Clock } from './lib/clock.js'
+import type { Logger } from './lib/logger.js'
+import type { Backend } from './storage/types.js'
+
+export interface MemoryReading {
+  rss: number
+  heapUsed: number
+  heapTotal: number
+  external: number
+}
+
+export interface AppDeps {
+  config: Config
+  backend: Backend
+  clock: Clock
+  logger: Logger
+  instanceId: string
+  /** The runtime's WebSocket upgrade helper (hono/bun, @hono/node-server, hono/cloudflare-workers). */
+  upgradeWebSocket: UpgradeWebSocket
+  /** The TCP peer's address as the runtime sees it (getConnInfo), or null. */
+  getRemoteAddress: (c: Context) => string | null
+  /** Process memory in bytes; null where the runtime cannot tell (Workers). */
+  readMemory: () => MemoryReading | null
+  /** A forced garbage collection, when the runtime exposes one. */
+  gc: (() => void) | null
+  /** Rate-limit counters; defaults to an in-process store. The Redis backend passes a shared one. */
+  rateLimitStore?: (name: string) => Store
+}

@@ -1,0 +1,19 @@
+/** @module Token bucket for per-socket message rates. Plain numbers, no timers: refilled lazily on take. */
+
+export interface TokenBucket {
+  tokens: number
+  last: number
+}
+
+export const createBucket = (burst: number, now: number): TokenBucket => ({ tokens: burst, last: now })
+
+/** Takes one token; refills at `ratePerSec` up to `burst`. Returns false when empty. */
+export function takeToken(b: TokenBucket, now: number, ratePerSec: number, burst: number): boolean {
+  if (now > b.last) {
+    b.tokens = Math.min(burst, b.tokens + ((now - b.last) * ratePerSec) / 1000)
+    b.last = now
+  }
+  if (b.tokens < 1) return false
+  b.tokens -= 1
+  return true
+}

@@ -1,0 +1,101 @@
+/**
+ * @module Starts the app on Node: HTTP + WebSocket on PORT, WebSocket-only on SIGNALING_PORT, and a
+ * clean drain on close. Used by the Node entry and, in process, by the end-to-end tests.
+ */
+import { createAdaptorServer, upgradeWebSocket } from '@hono/node-server'
+import { getConnInfo } from '@hono/node-server/conninfo'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createApp } from '../app.js'
+import type { Config } from '../config.js'
+import { systemClock, type Clock } from '../lib/clock.js'
+import { randomId } from '../lib/ids.js'
+import { createLogger, type Logger } from '../lib/logger.js'
+import type { Backend } from '../storage/types.js'
+import { createMemoryBackend } from '../storage/memory.js'
+import { createWsServer, guardUpgrades, startPinging } from './node-ws.js'
+
+export interface NodeServerOptions {
+  logger?: Logger
+  clock?: Clock
+  instanceId?: string
+  /** A prepared backend (tests share one between instances); otherwise chosen from config. */
+  backend?: Backend
+}
+
+export type RunningServer = Awaited<ReturnType<typeof startNodeServer>>
+
+async function createBackend(config: Config, instanceId: string, logger: Logger): Promise<Backend> {
+  if (!config.redis) return createMemoryBackend({ instanceId, auditCapacity: config.auditLogSize })
+  const { createRedisBackend } = await import('../storage/redis.js')
+  return createRedisBackend({ url: config.redis.url, prefix: config.redis.prefix, instanceId, logger, auditCapacity: config.auditLogSize })
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve((server.address() as AddressInfo).port)
+    })
+  })
+}
+
+export async function startNodeServer(config: Config, opts: NodeServerOptions = {}) {
+  const logger = opts.logger ?? createLogger(config.logLevel)
+  const instanceId = opts.instanceId ?? randomId()
+  const backend = opts.backend ?? (await createBackend(config, instanceId, logger))
+  const gc = (globalThis as { gc?: () => void }).gc ?? null
+  const core = createApp({
+    config,
+    backend,
+    clock: opts.clock ?? systemClock,
+    logger,
+    instanceId,
+    upgradeWebSocket,
+    getRemoteAddress: (c) => getConnInfo(c).remote.address ?? null,
+    readMemory: () => process.memoryUsage(),
+    gc,
+  })
+  const wss = createWsServer({ maxPayload: config.ws.maxMessageBytes })
+  const stopPinging = startPinging(wss, config.ws.pingIntervalMs)
+  const servers: Server[] = []
+  const make = (fetch: typeof core.app.fetch) => {
+    const server = createAdaptorServer({ fetch, websocket: { server: wss } }) as Server
+    server.headersTimeout = 10_000
+    server.requestTimeout = 30_000
+    guardUpgrades(server, wss)
+    servers.push(server)
+    return server
+  }
+  const port = await listen(make(core.app.fetch), config.port, config.host)
+  const signalingPort = config.signalingPort === null ? null : await listen(make(core.signalingApp.fetch), config.signalingPort, config.host)
+  await core.start()
+  logger.info('server started', { port, signalingPort, storage: backend.name, instanceId, production: config.production })
+  if (config.auth.ephemeralSecret) logger.warn('AUTH_SECRET is not set: tokens are signed with a random per-process secret (development only)')
+  if (!config.production && !config.auth.issuerKey) logger.warn('token minting is open to anyone (development mode without TOKEN_ISSUER_KEY)')
+
+  let closing: Promise<void> | null = null
+  async function close() {
+    await core.shutdown()
+    stopPinging()
+    for (const s of servers) s.close()
+    // Give clients a moment to answer the 1001 close frames, then cut whatever is left.
+    const deadline = Date.now() + 1000
+    while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    for (const ws of wss.clients) ws.terminate()
+    for (const s of servers) s.closeAllConnections()
+    if (!opts.backend) await backend.close()
+  }
+
+  return {
+    port,
+    signalingPort,
+    instanceId,
+    core,
+    backend,
+    wss,
+    /** Drains and stops; idempotent. */
+    close: () => (closing ??= close()),
+  }
+}

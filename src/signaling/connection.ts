@@ -1,0 +1,32 @@
+/** @module One WebSocket connection as the hub sees it: keyed by our own id, never by the runtime's socket object. */
+import type { ErrorCode } from '../errors.js'
+import type { TokenBucket } from '../lib/token-bucket.js'
+
+/** What the hub needs from a runtime socket. */
+export interface SocketPort {
+  send(frame: string): void
+  close(code: number, reason: string): void
+  /** Bytes queued but not yet written, where the runtime exposes it. */
+  bufferedAmount(): number
+  isOpen(): boolean
+}
+
+export interface Connection {
+  readonly id: string
+  readonly ip: string | null
+  readonly socket: SocketPort
+  state: 'pending' | 'authenticating' | 'joined' | 'closed'
+  userId: string | null
+  roomId: string | null
+  userName: string | null
+  lastSeen: number
+  bucket: TokenBucket
+  /** Frames dropped by the rate limit since the last accepted one. */
+  dropped: number
+  invalid: number
+  authTimer: ReturnType<typeof setTimeout> | null
+  /** Frames that arrived while the auth frame was being checked; replayed after the join. */
+  queue: string[]
+  /** Why the server closed it, when it did; decides the `peer-left` reason. */
+  closeReason: ErrorCode | 'left' | null
+}

@@ -1,0 +1,285 @@
+/**
+ * @module The per-instance hub: local connections by our own id, a roster per room (who is where,
+ * cluster-wide), local delivery, and the SignalBus for peers held by other instances.
+ */
+import { closeCodeOf, ERRORS, type ErrorCode } from '../errors.js'
+import type { Clock } from '../lib/clock.js'
+import type { Logger } from '../lib/logger.js'
+import { channels, type Backend, type BusEnvelope, type PeerRecord } from '../storage/types.js'
+import type { Connection } from './connection.js'
+import { errorFrame, peerJoinedFrame, peerLeftFrame, roomClosedFrame } from './frames.js'
+import type { Metrics } from '../ops/metrics.js'
+
+interface RosterEntry {
+  instanceId: string
+  connectionId: string
+}
+
+interface LocalRoom {
+  /** userId -> local connection */
+  local: Map<string, Connection>
+  /** userId -> where that peer lives, for every peer of the room this instance knows of */
+  roster: Map<string, RosterEntry>
+  /** Number of roster entries held by other instances: relay skips the bus when 0. */
+  remote: number
+  unsubscribe: Promise<(() => Promise<void>) | null> | null
+  lastTouch: number
+}
+
+export interface HubOptions {
+  backend: Backend
+  instanceId: string
+  clock: Clock
+  logger: Logger
+  metrics: Metrics
+  /** Minimum spacing of touchRoom writes per room. */
+  touchIntervalMs: number
+}
+
+export type Hub = ReturnType<typeof createHub>
+
+export function createHub(opts: HubOptions) {
+  const { backend, instanceId, clock, logger, metrics } = opts
+  const connections = new Map<string, Connection>()
+  const rooms = new Map<string, LocalRoom>()
+  const perIp = new Map<string, number>()
+  let instanceUnsub: Promise<() => Promise<void>> | null = null
+
+  /** Sends a frame, closing consumers that stopped reading. */
+  function send(conn: Connection, frame: string) {
+    if (conn.state === 'closed' || !conn.socket.isOpen()) return
+    if (conn.socket.bufferedAmount() > maxBuffered) {
+      closeConnection(conn, 'slow_consumer')
+      return
+    }
+    conn.socket.send(frame)
+  }
+  let maxBuffered = Number.POSITIVE_INFINITY
+
+  function sendError(conn: Connection, code: ErrorCode, message?: string) {
+    send(conn, errorFrame(code, clock.now(), message))
+  }
+
+  /** Closes with the code the error table gives; reasons are our fixed text, never user input. */
+  function closeConnection(conn: Connection, code: ErrorCode | 'left' | 'shutdown') {
+    if (conn.state === 'closed') return
+    if (conn.closeReason === null) conn.closeReason = code === 'shutdown' ? 'draining' : code
+    const wsCode = code === 'left' ? 1000 : code === 'shutdown' ? 1001 : (closeCodeOf(code) ?? 1008)
+    const reason = code === 'left' ? 'left room' : code === 'shutdown' ? 'server shutting down' : ERRORS[code].message
+    try {
+      conn.socket.close(wsCode, reason.slice(0, 120))
+    } catch (err) {
+      logger.debug('close failed', { err })
+    }
+  }
+
+  function roomFor(roomId: string): LocalRoom {
+    let room = rooms.get(roomId)
+    if (!room) {
+      room = { local: new Map(), roster: new Map(), remote: 0, unsubscribe: null, lastTouch: 0 }
+      rooms.set(roomId, room)
+    }
+    return room
+  }
+
+  function setRoster(room: LocalRoom, userId: string, entry: RosterEntry | null) {
+    const prev = room.roster.get(userId)
+    if (prev && prev.instanceId !== instanceId) room.remote--
+    if (entry) {
+      room.roster.set(userId, entry)
+      if (entry.instanceId !== instanceId) room.remote++
+    } else room.roster.delete(userId)
+  }
+
+  function deliverLocal(roomId: string, frame: string, target: string | null, except: string | null) {
+    const room = rooms.get(roomId)
+    if (!room) return
+    if (target !== null) {
+      const conn = room.local.get(target)
+      if (conn) send(conn, frame)
+      return
+    }
+    for (const [userId, conn] of room.local) if (userId !== except) send(conn, frame)
+  }
+
+  async function publish(channel: string, envelope: BusEnvelope): Promise<boolean> {
+    try {
+      await backend.bus.publish(channel, envelope)
+      return true
+    } catch (err) {
+      logger.warn('bus publish failed', { channel, err })
+      return false
+    }
+  }
+
+  function onBus(e: BusEnvelope) {
+    const now = clock.now()
+    switch (e.kind) {
+      case 'relay':
+        deliverLocal(e.roomId, e.frame, e.target, e.sender)
+        return
+      case 'joined': {
+        const room = rooms.get(e.peer.roomId)
+        if (!room) return
+        const local = room.local.get(e.peer.userId)
+        if (local && local.id !== e.peer.connectionId) closeConnection(local, 'replaced')
+        setRoster(room, e.peer.userId, { instanceId: e.peer.instanceId, connectionId: e.peer.connectionId })
+        deliverLocal(e.peer.roomId, peerJoinedFrame(e.peer, e.replaced, now), null, e.peer.userId)
+        return
+      }
+      case 'left': {
+        const room = rooms.get(e.peer.roomId)
+        if (!room) return
+        if (room.roster.get(e.peer.userId)?.connectionId === e.peer.connectionId) setRoster(room, e.peer.userId, null)
+        deliverLocal(e.peer.roomId, peerLeftFrame(e.peer, e.reason, now), null, e.peer.userId)
+        return
+      }
+      case 'close': {
+        const conn = connections.get(e.connectionId)
+        if (conn) closeConnection(conn, e.code in ERRORS ? (e.code as ErrorCode) : 'replaced')
+        return
+      }
+      case 'room-closed':
+        closeRoomLocally(e.roomId, e.reason)
+        return
+      default: {
+        const never: never = e
+        return never
+      }
+    }
+  }
+
+  function closeRoomLocally(roomId: string, reason: string) {
+    const room = rooms.get(roomId)
+    if (!room) return
+    const frame = roomClosedFrame(roomId, reason, clock.now())
+    for (const conn of room.local.values()) {
+      send(conn, frame)
+      closeConnection(conn, 'room_closed')
+    }
+  }
+
+  function subscribeRoom(roomId: string, room: LocalRoom) {
+    if (room.unsubscribe) return
+    room.unsubscribe = backend.bus.subscribe(channels.room(roomId), onBus).catch((err) => {
+      logger.warn('room subscribe failed', { roomId, err })
+      room.unsubscribe = null
+      return null
+    })
+  }
+
+  function dropRoomIfIdle(roomId: string, room: LocalRoom) {
+    if (room.local.size > 0 || rooms.get(roomId) !== room) return
+    rooms.delete(roomId)
+    const pending = room.unsubscribe
+    if (pending) void pending.then((off) => off?.()).catch((err) => logger.debug('unsubscribe failed', { err }))
+  }
+
+  return {
+    connections,
+    rooms,
+    send,
+    sendError,
+    closeConnection,
+    deliverLocal,
+    publish,
+    setMaxBuffered(bytes: number) {
+      maxBuffered = bytes
+    },
+
+    async start() {
+      instanceUnsub = backend.bus.subscribe(channels.instance(instanceId), onBus)
+      await instanceUnsub
+    },
+
+    /** Counts a new socket against the per-IP tally. */
+    register(conn: Connection) {
+      connections.set(conn.id, conn)
+      if (conn.ip) perIp.set(conn.ip, (perIp.get(conn.ip) ?? 0) + 1)
+      metrics.connections.inc()
+    },
+
+    connectionsFrom: (ip: string) => perIp.get(ip) ?? 0,
+
+    /** Forgets a socket; returns true the first time. */
+    unregister(conn: Connection): boolean {
+      if (!connections.delete(conn.id)) return false
+      if (conn.ip) {
+        const n = (perIp.get(conn.ip) ?? 1) - 1
+        if (n <= 0) perIp.delete(conn.ip)
+        else perIp.set(conn.ip, n)
+      }
+      metrics.connections.dec()
+      return true
+    },
+
+    /** After a successful store join: local registration, roster, notifications, replacement. */
+    async admit(conn: Connection, self: PeerRecord, others: PeerRecord[], replaced: PeerRecord | null) {
+      const room = roomFor(self.roomId)
+      subscribeRoom(self.roomId, room)
+      for (const p of others) setRoster(room, p.userId, { instanceId: p.instanceId, connectionId: p.connectionId })
+      const old = room.local.get(self.userId)
+      room.local.set(self.userId, conn)
+      setRoster(room, self.userId, { instanceId, connectionId: conn.id })
+      if (old && old !== conn) closeConnection(old, 'replaced')
+      if (replaced && replaced.instanceId !== instanceId) {
+        await publish(channels.instance(replaced.instanceId), {
+          kind: 'close',
+          origin: instanceId,
+          roomId: self.roomId,
+          connectionId: replaced.connectionId,
+          code: 'replaced',
+        })
+      }
+      deliverLocal(self.roomId, peerJoinedFrame(self, replaced !== null, clock.now()), null, self.userId)
+      if (room.remote > 0) await publish(channels.room(self.roomId), { kind: 'joined', origin: instanceId, peer: self, replaced: replaced !== null })
+    },
+
+    /** Tells the room a peer is gone (exactly once: callers pass only peers the store removed). */
+    async announceLeft(peer: PeerRecord, reason: string) {
+      const room = rooms.get(peer.roomId)
+      if (room?.roster.get(peer.userId)?.connectionId === peer.connectionId) setRoster(room, peer.userId, null)
+      deliverLocal(peer.roomId, peerLeftFrame(peer, reason, clock.now()), null, peer.userId)
+      if (room === undefined || room.remote > 0) await publish(channels.room(peer.roomId), { kind: 'left', origin: instanceId, peer, reason })
+    },
+
+    /** Removes a closed connection from its local room. */
+    detach(conn: Connection) {
+      if (!conn.roomId || !conn.userId) return
+      const room = rooms.get(conn.roomId)
+      if (!room) return
+      if (room.local.get(conn.userId) === conn) {
+        room.local.delete(conn.userId)
+        if (room.roster.get(conn.userId)?.connectionId === conn.id) setRoster(room, conn.userId, null)
+      }
+      dropRoomIfIdle(conn.roomId, room)
+    },
+
+    /** Closes a room's local sockets and tells other instances to do the same. */
+    async closeRoom(roomId: string, reason: string) {
+      closeRoomLocally(roomId, reason)
+      await publish(channels.room(roomId), { kind: 'room-closed', origin: instanceId, roomId, reason })
+    },
+
+    /** Where a peer of a room lives, or undefined when it is not in the room. */
+    locate: (roomId: string, userId: string) => rooms.get(roomId)?.roster.get(userId),
+
+    /** Whether this room has peers on other instances (broadcasts then also go over the bus). */
+    hasRemote: (roomId: string) => (rooms.get(roomId)?.remote ?? 0) > 0,
+
+    /** True when the room's activity should be written to the store now (throttled per room). */
+    shouldTouch(roomId: string, now: number): boolean {
+      const room = rooms.get(roomId)
+      if (!room || now - room.lastTouch < opts.touchIntervalMs) return false
+      room.lastTouch = now
+      return true
+    },
+
+    async stop() {
+      const pending = [...rooms.values()].map((r) => r.unsubscribe)
+      rooms.clear()
+      for (const p of pending) if (p) await p.then((off) => off?.()).catch(() => undefined)
+      if (instanceUnsub) await instanceUnsub.then((off) => off()).catch(() => undefined)
+    },
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * @module The WebSocket endpoint: admission checks before the upgrade (draining, Origin, memory,
+ * capacity, per-IP), then the runtime's upgradeWebSocket wired to the sessions.
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import type { WSContext } from 'hono/ws'
+import type { Config } from '../config.js'
+import { httpError, type ErrorCode } from '../errors.js'
+import type { Logger } from '../lib/logger.js'
+import type { AppDeps } from '../env.js'
+import type { Connection, SocketPort } from './connection.js'
+import type { Hub } from './hub.js'
+import type { Sessions } from './session.js'
+
+const OPEN = 1
+
+function socketPort(ws: WSContext): SocketPort {
+  return {
+    send: (frame) => ws.send(frame),
+    close: (code, reason) => ws.close(code, reason),
+    bufferedAmount: () => {
+      const raw = ws.raw as { bufferedAmount?: unknown } | undefined
+      return typeof raw?.bufferedAmount === 'number' ? raw.bufferedAmount : 0
+    },
+    isOpen: () => ws.readyState === OPEN,
+  }
+}
+
+/** Whether a browser Origin may open a socket. Native clients send no Origin and are let through. */
+export function originAllowed(config: Config, origin: string | undefined): boolean {
+  if (!origin || config.corsOrigins === '*') return true
+  return config.corsOrigins.includes(origin)
+}
+
+export interface WsRouteDeps {
+  config: Config
+  hub: Hub
+  sessions: Sessions
+  logger: Logger
+  upgradeWebSocket: AppDeps['upgradeWebSocket']
+  ipOf: (c: Context) => string | null
+  isDraining: () => boolean
+  isMemoryCritical: () => boolean
+}
+
+/** Returns [admission middleware, upgrade handler] for a WebSocket route. */
+export function websocketHandlers(d: WsRouteDeps): [MiddlewareHandler, MiddlewareHandler] {
+  const refuse = (code: ErrorCode): never => {
+    throw httpError(code)
+  }
+  const admit: MiddlewareHandler = async (c, next) => {
+    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') refuse('upgrade_required')
+    if (d.isDraining()) refuse('draining')
+    if (!originAllowed(d.config, c.req.header('origin'))) refuse('origin_not_allowed')
+    if (d.isMemoryCritical()) refuse('memory_critical')
+    if (d.hub.connections.size >= d.config.ws.maxConnections) refuse('server_full')
+    const ip = d.ipOf(c)
+    if (ip && d.hub.connectionsFrom(ip) >= d.config.ws.maxConnectionsPerIp) refuse('too_many_connections')
+    await next()
+  }
+
+  const upgrade = d.upgradeWebSocket((c) => {
+    const ip = d.ipOf(c)
+    let conn: Connection | null = null
+    // Workers never fires onOpen, so the first message registers the socket too.
+    const ensure = (ws: WSContext) => (conn ??= d.sessions.open(socketPort(ws), ip))
+    return {
+      onOpen: (_evt, ws) => {
+        ensure(ws)
+      },
+      onMessage: (evt, ws) => {
+        try {
+          d.sessions.message(ensure(ws), evt.data)
+        } catch (err) {
+          d.logger.error('message handler failed', { err })
+          if (conn) d.hub.closeConnection(conn, 'internal_error')
+        }
+      },
+      onClose: () => {
+        if (conn) d.sessions.closed(conn)
+      },
+      onError: (evt) => {
+        d.logger.debug('socket error', { error: String((evt as ErrorEvent).error ?? 'unknown') })
+      },
+    }
+  })
+  return [admit, upgrade]
+}
