@@ -1,0 +1,50 @@
+/** @module Starts the real Node server in process on an ephemeral loopback port, with test-friendly config. */
+import { parseConfig } from '../../src/config.js'
+import { createLogger, type Logger } from '../../src/lib/logger.js'
+import { startNodeServer, type NodeServerOptions, type RunningServer } from '../../src/runtime/node-server.js'
+
+export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz'
+
+/** Log lines captured from a test server (JSON strings), to assert nothing secret is logged. */
+export interface TestServer extends RunningServer {
+  http: string
+  ws: string
+  logs: string[]
+  /** Mints a token through the HTTP API (development mode: open endpoint). */
+  token(userId: string, roomId: string, userName?: string): Promise<string>
+}
+
+/**
+ * Boots a server with `env` on top of test defaults (PORT=0, no second listener, loopback, silent
+ * unless LOG_LEVEL is given). Close it with `await server.close()`.
+ */
+export async function startTestServer(env: Record<string, string | undefined> = {}, opts: NodeServerOptions = {}): Promise<TestServer> {
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    SIGNALING_PORT: '0',
+    AUTH_SECRET: TEST_SECRET,
+    LOG_LEVEL: 'debug',
+    TOKEN_RATE_LIMIT: '10000',
+    ...env,
+  })
+  const logs: string[] = []
+  const logger: Logger = opts.logger ?? createLogger(config.logLevel, (line) => logs.push(line))
+  const running = await startNodeServer(config, { ...opts, logger })
+  const http = `http://127.0.0.1:${running.port}`
+  return Object.assign(running, {
+    http,
+    ws: `ws://127.0.0.1:${running.port}/ws`,
+    logs,
+    async token(userId: string, roomId: string, userName?: string) {
+      const res = await fetch(`${http}/api/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId, roomId, ...(userName ? { userName } : {}) }),
+      })
+      if (res.status !== 200) throw new Error(`token mint failed: ${res.status} ${await res.text()}`)
+      return ((await res.json()) as { token: string }).token
+    },
+  })
+}
