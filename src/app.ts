@@ -58,7 +58,7 @@ export function createApp(deps: AppDeps) {
     },
   })
   const ipOf = (c: Context) => clientIp(c, config.trustProxyHops, deps.getRemoteAddress)
-  const limitStore = deps.rateLimitStore ?? defaultRateLimitStore
+  const limitStore = deps.rateLimitStore ?? ((name: string) => backend.rateLimitStore?.(name) ?? defaultRateLimitStore())
   const adminOnly = requireAdmin(config)
   const ws = websocketHandlers({
     config,

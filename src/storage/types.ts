@@ -9,6 +9,7 @@
  * - expected outcomes are result values; only infrastructure failures throw (StoreError with `cause`);
  * - after `close()` every method rejects with StoreError.
  */
+import type { Store } from 'hono-rate-limiter'
 import { z } from 'zod'
 
 export const PeerRecordSchema = z.object({
@@ -145,6 +146,8 @@ export interface Backend {
   audit: AuditLog
   tokens: TokenUseStore
   bus: SignalBus
+  /** Rate-limit counters shared by every instance; absent means per-instance memory counters. */
+  rateLimitStore?(name: string): Store
   /** Readiness: resolves `ok: false` instead of throwing when the store is unreachable. */
   health(): Promise<{ ok: boolean; detail?: string }>
   /** Idempotent; releases timers and connections. */
