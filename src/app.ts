@@ -81,6 +81,13 @@ export function createApp(deps: AppDeps) {
   app.route('/api/auth', tokenRoutes({ config, tokens, ipOf, store: limitStore('mint') }))
   app.route('/api/rooms', roomRoutes({ config, rooms: backend.rooms, tokens, clock, requireAdmin: adminOnly }))
   app.route('/api', opsRoutes({ config, backend, hub, metrics, monitor, clock, instanceId, startedAt, isDraining, runCleanup, gc: deps.gc, requireAdmin: adminOnly, gcLimitStore: limitStore('gc') }))
+  const renderMetrics = deps.renderMetrics
+  if (renderMetrics) {
+    app.get('/metrics', adminOnly, async (c) => {
+      const { contentType, body } = await renderMetrics()
+      return c.body(body, 200, { 'content-type': contentType })
+    })
+  }
   app.get('/ws', ws[0], ws[1])
   app.get('/', async (c, next) => (c.req.header('upgrade') ? next() : c.json({ name: PRODUCT_NAME, version: VERSION, status: draining ? 'draining' : 'running', docs: '/api/info' })), ws[0], ws[1])
 

@@ -28,6 +28,8 @@ export interface AppDeps {
   readMemory: () => MemoryReading | null
   /** A forced garbage collection, when the runtime exposes one. */
   gc: (() => void) | null
-  /** Rate-limit counters; defaults to an in-process store. The Redis backend passes a shared one. */
+  /** Prometheus text for GET /metrics (admin); absent on runtimes without an exporter. */
+  renderMetrics?: () => Promise<{ contentType: string; body: string }>
+  /** Rate-limit counters; defaults to the backend's store, else an in-process one. */
   rateLimitStore?: (name: string) => Store
 }

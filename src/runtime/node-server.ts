@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../lib/logger.js'
 import type { Backend } from '../storage/types.js'
 import { createMemoryBackend } from '../storage/memory.js'
 import { createWsServer, guardUpgrades, startPinging } from './node-ws.js'
+import { createPrometheus } from './prometheus.js'
 
 export interface NodeServerOptions {
   logger?: Logger
@@ -46,6 +47,7 @@ export async function startNodeServer(config: Config, opts: NodeServerOptions = 
   const instanceId = opts.instanceId ?? randomId()
   const backend = opts.backend ?? (await createBackend(config, instanceId, logger))
   const gc = (globalThis as { gc?: () => void }).gc ?? null
+  const prometheus = createPrometheus(() => core)
   const core = createApp({
     config,
     backend,
@@ -56,6 +58,7 @@ export async function startNodeServer(config: Config, opts: NodeServerOptions = 
     getRemoteAddress: (c) => getConnInfo(c).remote.address ?? null,
     readMemory: () => process.memoryUsage(),
     gc,
+    renderMetrics: async () => ({ contentType: prometheus.contentType, body: await prometheus.render() }),
   })
   const wss = createWsServer({ maxPayload: config.ws.maxMessageBytes })
   const stopPinging = startPinging(wss, config.ws.pingIntervalMs)
