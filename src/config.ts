@@ -128,6 +128,13 @@ function checkSecret(name: string, value: string | undefined, minBytes: number):
   return value
 }
 
+/** RFC 6750 token68: the only characters a Bearer credential can carry; a key with others could never be presented. */
+const BEARER_CHARS = /^[A-Za-z0-9._~+/-]+=*$/
+
+function checkBearerChars(name: string, value: string | undefined) {
+  if (value && !BEARER_CHARS.test(value)) throw new ConfigError(`${name} may only contain A-Z a-z 0-9 - . _ ~ + / and trailing =`)
+}
+
 function randomSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32))
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
@@ -158,6 +165,8 @@ export function parseConfig(record: Record<string, string | undefined>): Config 
   if (env.MEMORY_CRITICAL_THRESHOLD <= env.MEMORY_WARNING_THRESHOLD) {
     throw new ConfigError('MEMORY_CRITICAL_THRESHOLD must be greater than MEMORY_WARNING_THRESHOLD')
   }
+  checkBearerChars('TOKEN_ISSUER_KEY', env.TOKEN_ISSUER_KEY)
+  checkBearerChars('ADMIN_TOKEN', env.ADMIN_TOKEN)
   let secret = env.AUTH_SECRET
   if (production) {
     secret = checkSecret('AUTH_SECRET', secret, 32)

@@ -2,14 +2,15 @@
 import type { MiddlewareHandler } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import type { Config } from '../config.js'
-import { errorBody, httpError, type ErrorCode } from '../errors.js'
+import { httpError, type ErrorCode } from '../errors.js'
 
 const open: MiddlewareHandler = async (_c, next) => {
   await next()
 }
 
 function bearer(token: string): MiddlewareHandler {
-  const unauthorized = { message: errorBody('unauthorized') }
+  // A Response (not a plain body) so that a malformed header is 401 too; bearerAuth would answer it 400.
+  const unauthorized = { message: () => httpError('unauthorized').getResponse() }
   return bearerAuth({ token, noAuthenticationHeader: unauthorized, invalidAuthenticationHeader: unauthorized, invalidToken: unauthorized })
 }
 

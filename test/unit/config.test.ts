@@ -1,0 +1,140 @@
+/** @module parseConfig: seed defaults, readable errors, production refusals, the second-listener switch. */
+import { describe, expect, it } from 'vitest'
+import { ConfigError, parseConfig } from '../../src/config.js'
+
+const STRONG = 'q7Vx2mR9pL4kT8wZ3nB6yH1cF5jD0sGa'
+const PROD = { NODE_ENV: 'production', AUTH_SECRET: STRONG, CORS_ORIGINS: 'https://app.example' }
+
+/** The ConfigError parseConfig throws for `env` (fails the test when it does not throw one). */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    parseConfig(env)
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError)
+    return err as ConfigError
+  }
+  throw new Error(`parseConfig accepted ${JSON.stringify(Object.keys(env))}`)
+}
+
+describe('parseConfig defaults', () => {
+  it('uses the seed README defaults when the env is empty', () => {
+    const c = parseConfig({})
+    expect(c.production).toBe(false)
+    expect(c.port).toBe(3000)
+    expect(c.signalingPort).toBe(3001)
+    expect(c.rooms.inactivityMs).toBe(10_800_000)
+    expect(c.ws.heartbeatTimeoutMs).toBe(300_000)
+    expect(c.memory).toMatchObject({ warningMb: 200, criticalMb: 300 })
+    expect(c.logLevel).toBe('info')
+    expect(c.auth.ttlSeconds).toBe(3600)
+    expect(c.corsOrigins).toBe('*')
+  })
+
+  it('generates an ephemeral secret of 32 bytes or more in development without AUTH_SECRET', () => {
+    const a = parseConfig({})
+    const b = parseConfig({})
+    expect(a.auth.ephemeralSecret).toBe(true)
+    expect(new TextEncoder().encode(a.auth.secret).length).toBeGreaterThanOrEqual(32)
+    expect(a.auth.secret).not.toBe(b.auth.secret)
+  })
+
+  it('reads the seed variables when given', () => {
+    const c = parseConfig({
+      PORT: '8080',
+      SIGNALING_PORT: '8081',
+      ROOM_INACTIVITY_TIMEOUT: '60000',
+      PEER_HEARTBEAT_TIMEOUT: '5000',
+      MEMORY_WARNING_THRESHOLD: '100',
+      MEMORY_CRITICAL_THRESHOLD: '150',
+      LOG_LEVEL: 'warn',
+      CORS_ORIGINS: 'https://a.example, https://b.example/',
+    })
+    expect([c.port, c.signalingPort, c.rooms.inactivityMs, c.ws.heartbeatTimeoutMs]).toEqual([8080, 8081, 60_000, 5000])
+    expect(c.memory).toMatchObject({ warningMb: 100, criticalMb: 150 })
+    expect(c.logLevel).toBe('warn')
+    expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example'])
+  })
+})
+
+describe('parseConfig second listener', () => {
+  it('disables the second listener when SIGNALING_PORT is 0', () => {
+    expect(parseConfig({ SIGNALING_PORT: '0' }).signalingPort).toBeNull()
+  })
+
+  it('disables the second listener when SIGNALING_PORT equals PORT', () => {
+    expect(parseConfig({ PORT: '4000', SIGNALING_PORT: '4000' }).signalingPort).toBeNull()
+  })
+})
+
+describe('parseConfig invalid values', () => {
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['SIGNALING_PORT', '3.5'],
+    ['ROOM_INACTIVITY_TIMEOUT', 'soon'],
+    ['PEER_HEARTBEAT_TIMEOUT', '10'],
+    ['LOG_LEVEL', 'loud'],
+    ['MEMORY_WARNING_THRESHOLD', '0'],
+  ])('refuses %s=%s with a message naming the variable', (name, value) => {
+    const err = configError({ [name]: value })
+    expect(err.message).toMatch(/^Invalid configuration:/)
+    expect(err.message).toContain(`${name}:`)
+  })
+
+  it('refuses a critical memory threshold that is not above the warning one', () => {
+    expect(configError({ MEMORY_WARNING_THRESHOLD: '300', MEMORY_CRITICAL_THRESHOLD: '300' }).message).toMatch(/MEMORY_CRITICAL_THRESHOLD/)
+  })
+
+  it('refuses a CORS_ORIGINS entry that is not an origin', () => {
+    expect(configError({ CORS_ORIGINS: 'https://ok.example,https://bad.example/path' }).message).toMatch(/CORS_ORIGINS/)
+  })
+
+  it('refuses a short AUTH_SECRET in development too', () => {
+    expect(configError({ AUTH_SECRET: 'short' }).message).toMatch(/AUTH_SECRET must be at least 32 bytes/)
+  })
+})
+
+describe('parseConfig production', () => {
+  it('accepts a strong secret with CORS_ORIGINS', () => {
+    const c = parseConfig(PROD)
+    expect(c.production).toBe(true)
+    expect(c.auth.secret).toBe(STRONG)
+    expect(c.auth.ephemeralSecret).toBe(false)
+  })
+
+  it.each([
+    ['missing', undefined, /AUTH_SECRET is required/],
+    ['blank', '   ', /AUTH_SECRET is required/],
+    ['short', 'short', /at least 32 bytes/],
+    ['31 bytes', STRONG.slice(0, 31), /at least 32 bytes/],
+    ['the seed placeholder', 'change-me-in-production', /placeholder/],
+    ['a long placeholder', 'change-me-in-production-0123456789abcdef', /placeholder/],
+    ['the seed Render placeholder', 'your-strong-production-secret-here', /placeholder/],
+    ['weak (one repeated character)', 'a'.repeat(40), /too little variety/],
+  ])('refuses an AUTH_SECRET that is %s, without echoing it', (_label, secret, message) => {
+    const err = configError({ ...PROD, AUTH_SECRET: secret })
+    expect(err.message).toMatch(message)
+    if (secret && secret.trim()) expect(err.message).not.toContain(secret)
+  })
+
+  it('requires CORS_ORIGINS', () => {
+    expect(configError({ ...PROD, CORS_ORIGINS: undefined }).message).toMatch(/CORS_ORIGINS is required in production/)
+  })
+
+  it('accepts an explicit CORS_ORIGINS=*', () => {
+    expect(parseConfig({ ...PROD, CORS_ORIGINS: '*' }).corsOrigins).toBe('*')
+  })
+
+  it.each(['ADMIN_TOKEN', 'TOKEN_ISSUER_KEY'])('refuses a %s that a Bearer header cannot carry, in any mode', (name) => {
+    const value = 'aD4mN9bV2cX7zL1kJ6hG3fD8sA5q#W0eRt!'
+    expect(configError({ [name]: value }).message).toMatch(new RegExp(`^${name} may only contain`))
+    expect(configError({ ...PROD, [name]: value }).message).not.toContain(value)
+    expect(parseConfig({ [name]: 'aD4mN9bV2cX7zL1kJ6hG3fD8sA5q/W0eR+t==' })).toBeTruthy()
+  })
+
+  it('refuses weak TOKEN_ISSUER_KEY and ADMIN_TOKEN values', () => {
+    expect(configError({ ...PROD, TOKEN_ISSUER_KEY: 'short' }).message).toMatch(/TOKEN_ISSUER_KEY/)
+    expect(configError({ ...PROD, ADMIN_TOKEN: 'changeme-changeme-changeme' }).message).toMatch(/ADMIN_TOKEN is a placeholder/)
+  })
+})
