@@ -38,6 +38,8 @@ const ClaimsSchema = z.object({
 
 /** Tolerated clock skew between the minting backend and this server. */
 const CLOCK_TOLERANCE_S = 30
+/** Longest lifetime (exp - iat) accepted from any minter: room tokens are meant to be short-lived. */
+export const MAX_TOKEN_LIFETIME_S = 24 * 3600
 
 export interface TokenService {
   mint(input: { userId: string; roomId: string; userName?: string }): Promise<{ token: string; expiresAt: number; jti: string }>
@@ -79,6 +81,7 @@ export function createTokenService(opts: TokenOptions): TokenService {
         })
         const iat = payload.iat ?? 0
         if (iat > nowS() + CLOCK_TOLERANCE_S) return { ok: false, code: 'token_invalid' }
+        if ((payload.exp ?? 0) - iat > MAX_TOKEN_LIFETIME_S) return { ok: false, code: 'token_invalid' }
         const claims = ClaimsSchema.safeParse(payload)
         if (!claims.success) return { ok: false, code: 'token_invalid', cause: claims.error }
         const c = claims.data

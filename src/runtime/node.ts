@@ -1,7 +1,6 @@
 /** @module Node entry (Render, `npm start`): reads env, serves, drains on SIGTERM/SIGINT. */
 import { existsSync } from 'node:fs'
 import { ConfigError, parseConfig } from '../config.js'
-import { startNodeServer } from './node-server.js'
 
 if (existsSync('.env')) process.loadEnvFile('.env')
 
@@ -13,6 +12,8 @@ try {
   process.exit(1)
 }
 
+// Loaded after the config check so that a refused start does not pay for loading the whole app.
+const { startNodeServer } = await import('./node-server.js')
 const server = await startNodeServer(config).catch((err: unknown) => {
   const code = (err as { code?: string }).code
   console.error(code === 'EADDRINUSE' ? `Refusing to start: a port is already in use (${String((err as Error).message)})` : err)

@@ -130,6 +130,13 @@ describe('token verify refusals', () => {
     expect(await tokens.verify(await forge({ claims: { iat: nowS + 20 } }))).toMatchObject({ ok: true })
   })
 
+  it('refuses a lifetime over 24 hours, and accepts exactly 24 hours', async () => {
+    const nowS = Math.floor(T0 / 1000)
+    await refuses(await forge({ claims: { exp: nowS + 24 * 3600 + 1 } }))
+    const { tokens } = setup()
+    expect(await tokens.verify(await forge({ claims: { exp: nowS + 24 * 3600 } }))).toMatchObject({ ok: true })
+  })
+
   it('refuses a tampered payload', async () => {
     const [header, payload, signature] = (await forge()).split('.')
     const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>
