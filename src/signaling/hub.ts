@@ -219,9 +219,14 @@ export function createHub(opts: HubOptions) {
       subscribeRoom(self.roomId, room)
       for (const p of others) setRoster(room, p.userId, { instanceId: p.instanceId, connectionId: p.connectionId })
       const old = room.local.get(self.userId)
+      // A join that a newer one of the same user already superseded in the store must not displace it.
+      if (conn.closeReason === 'replaced' && old && old !== conn) return
       room.local.set(self.userId, conn)
       setRoster(room, self.userId, { instanceId, connectionId: conn.id })
       if (old && old !== conn) closeConnection(old, 'replaced')
+      // The replaced record may be a local socket whose own join has not reached this point yet.
+      const pending = replaced?.instanceId === instanceId ? connections.get(replaced.connectionId) : undefined
+      if (pending && pending !== old && pending !== conn) closeConnection(pending, 'replaced')
       if (replaced && replaced.instanceId !== instanceId) {
         await publish(channels.instance(replaced.instanceId), {
           kind: 'close',

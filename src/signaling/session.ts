@@ -130,9 +130,8 @@ export function createSessions(d: SessionDeps) {
     conn.state = 'joined'
     hub.send(conn, authReply(conn, self, joined.peers, c.expiresAt, now))
     await hub.admit(conn, self, joined.peers, joined.replaced)
-    const queued = conn.queue
-    conn.queue = []
-    for (const raw of queued) onMessage(conn, raw)
+    // Frames that arrived during the join, including while admit awaited the bus, in arrival order.
+    while (conn.queue.length > 0 && !isClosed(conn)) onJoinedFrame(conn, conn.queue.shift() as string, clock.now())
   }
 
   function authReply(conn: Connection, self: PeerRecord, peers: PeerRecord[], tokenExpiresAt: number, now: number) {
@@ -233,16 +232,21 @@ export function createSessions(d: SessionDeps) {
     }
   }
 
+  function enqueue(conn: Connection, raw: unknown) {
+    if (typeof raw !== 'string') return hub.closeConnection(conn, 'binary_unsupported')
+    if (conn.queue.length >= MAX_QUEUED) return hub.closeConnection(conn, 'rate_limited')
+    conn.queue.push(raw)
+  }
+
   function onMessage(conn: Connection, raw: unknown) {
     const now = clock.now()
     conn.lastSeen = now
     switch (conn.state) {
       case 'joined':
-        return onJoinedFrame(conn, raw, now)
+        // Earlier frames may still wait for the join to finish; keep the order.
+        return conn.queue.length > 0 ? enqueue(conn, raw) : onJoinedFrame(conn, raw, now)
       case 'authenticating':
-        if (conn.queue.length >= MAX_QUEUED || typeof raw !== 'string') return hub.closeConnection(conn, 'rate_limited')
-        conn.queue.push(raw)
-        return
+        return enqueue(conn, raw)
       case 'pending': {
         const decoded = decodeClientFrame(raw, ws.maxMessageBytes)
         if (!decoded.ok || decoded.message.type !== 'auth') {

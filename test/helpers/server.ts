@@ -1,4 +1,5 @@
 /** @module Starts the real Node server in process on an ephemeral loopback port, with test-friendly config. */
+import { createServer } from 'node:net'
 import { parseConfig } from '../../src/config.js'
 import { createLogger, type Logger } from '../../src/lib/logger.js'
 import { startNodeServer, type NodeServerOptions, type RunningServer } from '../../src/runtime/node-server.js'
@@ -12,6 +13,21 @@ export interface TestServer extends RunningServer {
   logs: string[]
   /** Mints a token through the HTTP API (development mode: open endpoint). */
   token(userId: string, roomId: string, userName?: string): Promise<string>
+  /** Calls the HTTP API (admin routes are open in development without ADMIN_TOKEN); parses JSON bodies. */
+  api(path: string, init?: RequestInit): Promise<{ status: number; body: any }>
+}
+
+/** A TCP port that was free a moment ago on loopback (for SIGNALING_PORT, which 0 would disable). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
 }
 
 /**
@@ -45,6 +61,17 @@ export async function startTestServer(env: Record<string, string | undefined> = 
       })
       if (res.status !== 200) throw new Error(`token mint failed: ${res.status} ${await res.text()}`)
       return ((await res.json()) as { token: string }).token
+    },
+    async api(path: string, init?: RequestInit) {
+      const res = await fetch(`${http}${path}`, init)
+      const text = await res.text()
+      let body: unknown = text
+      try {
+        body = JSON.parse(text)
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: res.status, body }
     },
   })
 }

@@ -44,7 +44,17 @@ export class TestClient {
       const ws = new WebSocket(url, options)
       const client = new TestClient(ws)
       ws.once('open', () => resolve(client))
-      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })))
+      ws.once('unexpected-response', (req, res) => {
+        // With this listener ws leaves the request to us: read the body, then free the socket.
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (body += chunk))
+        res.once('end', () => {
+          req.destroy()
+          reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, body }))
+        })
+        res.once('error', () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, body })))
+      })
       ws.once('error', reject)
     })
   }
@@ -79,6 +89,29 @@ export class TestClient {
           resolve()
         })
       })
+    }
+  }
+
+  /** Unread frames, marked read. */
+  drain(): Frame[] {
+    const out = this.frames.slice(this.cursor)
+    this.cursor = this.frames.length
+    return out
+  }
+
+  /**
+   * Sentinel round trip: sends a `ping` frame and returns every unread frame that arrived before its
+   * `pong` (the pong itself is consumed). The server handles a socket's frames in order, so anything
+   * it sent this socket before reading the ping is in the result. Ping, not heartbeat, so that tests
+   * sending heartbeats of their own cannot be mistaken for the sentinel.
+   */
+  async sync(timeoutMs = DEFAULT_WAIT_MS): Promise<Frame[]> {
+    const before: Frame[] = []
+    this.send({ type: 'ping', timestamp: Date.now() })
+    for (;;) {
+      const f = await this.next(undefined, timeoutMs)
+      if (f.type === 'pong') return before
+      before.push(f)
     }
   }
 

@@ -1,0 +1,126 @@
+/** @module Joining under pressure: the same user joining again, joins that race, frames sent while a join is in flight. */
+import { describe, expect, it } from 'vitest'
+import { createMemoryBackend, createMemoryState } from '../../src/storage/memory.js'
+import type { Backend } from '../../src/storage/types.js'
+import { startTestServer } from '../helpers/server.js'
+import { TestClient } from '../helpers/ws-client.js'
+import { gate, joinAll, presence, settled, until, withServer } from './support/scenario.js'
+
+describe('same user joins again', () => {
+  it('closes the old socket with 4009, announces one replacement and leaves no ghost', () =>
+    withServer({}, async (server) => {
+      const { watcher, alice } = await joinAll(server, 'replace', ['watcher', 'alice'])
+      const { client: alice2, reply } = await TestClient.join(server.ws, await server.token('alice', 'replace'))
+      expect(reply.data?.peers.map((p: { userId: string }) => p.userId)).toEqual(['watcher'])
+      expect((await alice.waitClose()).code).toBe(4009)
+      expect(await watcher.next()).toMatchObject({ type: 'peer-joined', userId: 'alice', data: { replaced: true } })
+      await settled(server, 2)
+      expect(presence(await watcher.sync())).toEqual([])
+      // The old socket saw neither its own replacement nor anything after it.
+      expect(presence(alice.frames.slice(2))).toEqual([])
+      const room = await server.api('/api/rooms/replace')
+      expect(room.body.peers.filter((p: { userId: string }) => p.userId === 'alice')).toHaveLength(1)
+      expect(room.body.peerCount).toBe(2)
+      // Signals reach the new socket.
+      watcher.send({ type: 'sdp-offer', targetUserId: 'alice', data: { type: 'offer', sdp: 'v=0' } })
+      expect(await alice2.next()).toMatchObject({ type: 'sdp-offer', from: 'watcher' })
+
+      await alice2.close()
+      expect(await watcher.next()).toMatchObject({ type: 'peer-left', userId: 'alice' })
+      await settled(server, 1)
+      expect(presence(await watcher.sync())).toEqual([])
+      expect((await server.api('/api/rooms/replace')).body.peers.map((p: { userId: string }) => p.userId)).toEqual(['watcher'])
+      await watcher.close()
+    }))
+
+  it('keeps the newer socket when an older join of the same user completes after it', async () => {
+    // The store answers alice's first join only after her second socket is in: the order two
+    // concurrent joins can take on a networked store.
+    const inner = createMemoryBackend({ instanceId: 'race' })
+    const firstJoin = gate()
+    let first = true
+    const backend: Backend = {
+      ...inner,
+      rooms: {
+        ...inner.rooms,
+        async join(req) {
+          const result = await inner.rooms.join(req)
+          if (req.peer.userId === 'alice' && first) {
+            first = false
+            await firstJoin.hold()
+          }
+          return result
+        },
+      },
+    }
+    const server = await startTestServer({}, { backend, instanceId: 'race' })
+    try {
+      const { watcher } = await joinAll(server, 'race', ['watcher'])
+      const older = await TestClient.open(server.ws)
+      older.send({ type: 'auth', data: { token: await server.token('alice', 'race') } })
+      await firstJoin.held
+      const { client: newer } = await TestClient.join(server.ws, await server.token('alice', 'race'))
+      expect(await watcher.next()).toMatchObject({ type: 'peer-joined', userId: 'alice', data: { replaced: true } })
+      firstJoin.release()
+      expect((await older.waitClose()).code).toBe(4009)
+      await settled(server, 2)
+      expect(presence(await watcher.sync())).toEqual([])
+      expect(newer.closed).toBeNull()
+      watcher.send({ type: 'sdp-offer', targetUserId: 'alice', data: { type: 'offer', sdp: 'v=0' } })
+      expect(await newer.next()).toMatchObject({ type: 'sdp-offer', from: 'watcher' })
+      await newer.close()
+      expect(await watcher.next()).toMatchObject({ type: 'peer-left', userId: 'alice' })
+      await watcher.close()
+    } finally {
+      firstJoin.release()
+      await server.close()
+      await inner.close()
+    }
+  })
+})
+
+describe('frames during a slow join', () => {
+  it('keeps frames in arrival order while the join is still being announced to other instances', async () => {
+    // Two instances over one store; alice's `joined` announcement is held, so her join stays open.
+    const state = createMemoryState()
+    const inner = createMemoryBackend({ instanceId: 'i1', state })
+    const other = createMemoryBackend({ instanceId: 'i2', state })
+    const announce = gate()
+    const backend: Backend = {
+      ...inner,
+      bus: {
+        ...inner.bus,
+        async publish(channel, envelope) {
+          if (envelope.kind === 'joined' && envelope.peer.userId === 'alice') await announce.hold()
+          return inner.bus.publish(channel, envelope)
+        },
+      },
+    }
+    const one = await startTestServer({}, { backend, instanceId: 'i1' })
+    const two = await startTestServer({}, { backend: other, instanceId: 'i2' })
+    try {
+      const { bob } = await joinAll(two, 'order', ['bob'])
+      const alice = await TestClient.open(one.ws)
+      alice.send({ type: 'auth', data: { token: await one.token('alice', 'order') } })
+      alice.send({ type: 'sdp-offer', targetUserId: 'bob', data: { type: 'offer', sdp: 'v=0' } })
+      await announce.held
+      expect((await alice.next()).type).toBe('auth')
+      alice.send({ type: 'ice-candidate', targetUserId: 'bob', data: { candidate: null } })
+      // Nothing answers a queued frame: watch the server read it (queued) or relay it (the old, wrong order).
+      const queued = () => [...one.core.hub.connections.values()].find((c) => c.userId === 'alice')?.queue.length ?? 0
+      await until(() => queued() === 2 || bob.all('ice-candidate').length > 0, 'the server read the candidate')
+      announce.release()
+      expect((await bob.next()).type).toBe('peer-joined')
+      expect((await bob.next()).type).toBe('sdp-offer')
+      expect((await bob.next()).type).toBe('ice-candidate')
+      await alice.close()
+      await bob.close()
+    } finally {
+      announce.release()
+      await one.close()
+      await two.close()
+      await inner.close()
+      await other.close()
+    }
+  })
+})

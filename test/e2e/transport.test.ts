@@ -1,0 +1,134 @@
+/** @module The transport around the protocol: odd upgrade requests, plain GETs, and sockets that stop answering pings. */
+import { connect } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+import { TestClient } from '../helpers/ws-client.js'
+import { joinAll, ofType } from './support/scenario.js'
+
+/** The RFC 6455 sample key: a valid Sec-WebSocket-Key. */
+const KEY = 'dGhlIHNhbXBsZSBub25jZQ=='
+
+/** A raw `GET /ws` request with these header lines. */
+const httpGet = (headers: string[]) => `GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n`
+
+/** Sends a raw HTTP request over TCP; resolves with what came back and how long until the server ended it. */
+function rawRequest(port: number, request: string, timeoutMs = 5000): Promise<{ response: string; endedAfterMs: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now()
+    const socket = connect({ host: '127.0.0.1', port })
+    let response = ''
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`socket still open after ${timeoutMs} ms; got ${JSON.stringify(response)}`))
+    }, timeoutMs)
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => (response += chunk))
+    // 'end' is the server's FIN; 'close' covers a reset.
+    const done = () => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve({ response, endedAfterMs: Date.now() - started })
+    }
+    socket.once('end', done)
+    socket.once('close', done)
+    socket.once('error', () => undefined)
+    socket.write(request)
+  })
+}
+
+describe('upgrade edge cases', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer()
+  })
+  afterAll(async () => {
+    await server.close()
+  })
+
+  for (const upgrade of ['h2c', 'foo']) {
+    it(`answers Upgrade: ${upgrade} with 400 and closes the socket quickly`, async () => {
+      const { response, endedAfterMs } = await rawRequest(
+        server.port,
+        httpGet(['Connection: Upgrade, HTTP2-Settings', `Upgrade: ${upgrade}`, 'HTTP2-Settings: AAMAAABkAAQAAP__']),
+      )
+      expect(response).toMatch(/^HTTP\/1\.1 400 /)
+      expect(response).toContain('"code":"upgrade_required"')
+      expect(endedAfterMs).toBeLessThan(2000)
+    })
+  }
+
+  it('answers a WebSocket upgrade without Sec-WebSocket-Key with 400 and closes', async () => {
+    const { response, endedAfterMs } = await rawRequest(
+      server.port,
+      httpGet(['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13']),
+    )
+    expect(response).toMatch(/^HTTP\/1\.1 400 /)
+    expect(endedAfterMs).toBeLessThan(2000)
+  })
+
+  it('answers an upgrade whose Upgrade header is past the 2,000th with 400 and closes', async () => {
+    // Short lines: the request stays under maxHeaderSize, so Node drops what is past maxHeadersCount.
+    const filler = Array<string>(2100).fill('a:b')
+    const { response, endedAfterMs } = await rawRequest(
+      server.port,
+      httpGet([...filler, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', `Sec-WebSocket-Key: ${KEY}`]),
+    )
+    expect(response).toMatch(/^HTTP\/1\.1 400 /)
+    expect(endedAfterMs).toBeLessThan(2000)
+  })
+
+  it('answers Sec-WebSocket-Version: 7 with 400 naming the versions it speaks', async () => {
+    const { response } = await rawRequest(
+      server.port,
+      httpGet(['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 7', `Sec-WebSocket-Key: ${KEY}`]),
+    )
+    expect(response).toMatch(/^HTTP\/1\.1 400 /)
+    expect(response).toMatch(/Sec-WebSocket-Version: 13, 8/i)
+  })
+
+  it('closes with 1008 a message split into more fragments than allowed', async () => {
+    const { alice, bob } = await joinAll(server, 'fragments', ['alice', 'bob'])
+    for (let i = 0; i < 100; i++) alice.ws.send('a', { fin: false })
+    expect((await alice.waitClose()).code).toBe(1008)
+    expect(await bob.next('peer-left')).toMatchObject({ userId: 'alice' })
+    await bob.close()
+  })
+
+  it('answers a plain GET /ws with 426 upgrade_required as JSON', async () => {
+    const res = await fetch(`${server.http}/ws`)
+    expect(res.status).toBe(426)
+    expect(res.headers.get('content-type')).toMatch(/application\/json/)
+    expect(await res.json()).toEqual({ code: 'upgrade_required', error: expect.any(String) })
+  })
+
+  it('still accepts WebSocket clients after all of the above', async () => {
+    const { client, reply } = await TestClient.join(server.ws, await server.token('alice', 'after-odd'))
+    expect(reply.data?.status).toBe('authenticated')
+    await client.close()
+  })
+})
+
+describe('protocol-level ping', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer({ WS_PING_INTERVAL: '100' })
+  })
+  afterAll(async () => {
+    await server.close()
+  })
+
+  it('terminates a client that does not answer pings, and the room sees one peer-left', async () => {
+    const { watcher } = await joinAll(server, 'pings', ['watcher'])
+    const { client: mute } = await TestClient.join(server.ws, await server.token('mute', 'pings'), {}, { autoPong: false })
+    expect((await watcher.next('peer-joined')).userId).toBe('mute')
+    const { code } = await mute.waitClose(3000)
+    expect(code).toBe(1006)
+    expect(await watcher.next('peer-left')).toMatchObject({ userId: 'mute', data: { reason: 'disconnected' } })
+    // A further cleanup pass must not announce it again.
+    expect((await server.api('/api/maintenance/cleanup', { method: 'POST' })).status).toBe(200)
+    expect(ofType(await watcher.sync(), 'peer-left')).toEqual([])
+    // The watcher answered every ping and is still connected.
+    expect(watcher.closed).toBeNull()
+    await watcher.close()
+  })
+})
