@@ -6,6 +6,8 @@ import type { TokenBucket } from '../lib/token-bucket.js'
 export interface SocketPort {
   send(frame: string): void
   close(code: number, reason: string): void
+  /** Drops the connection without a closing handshake (falls back to close where the runtime has no such call). */
+  terminate(): void
   /** Bytes queued but not yet written, where the runtime exposes it. */
   bufferedAmount(): number
   isOpen(): boolean

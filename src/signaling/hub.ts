@@ -60,12 +60,18 @@ export function createHub(opts: HubOptions) {
     send(conn, errorFrame(code, clock.now(), message))
   }
 
-  /** Closes with the code the error table gives; reasons are our fixed text, never user input. */
-  function closeConnection(conn: Connection, code: ErrorCode | 'left' | 'shutdown') {
-    if (conn.state === 'closed') return
-    if (conn.closeReason === null) conn.closeReason = code === 'shutdown' ? 'draining' : code
-    const wsCode = code === 'left' ? 1000 : code === 'shutdown' ? 1001 : (closeCodeOf(code) ?? 1008)
-    const reason = code === 'left' ? 'left room' : code === 'shutdown' ? 'server shutting down' : ERRORS[code].message
+  /**
+   * Closes with the code the error table gives, after an `error` frame naming it (none for a plain
+   * leave). A consumer that stopped reading cannot take a close frame either: it is cut at once.
+   * Reasons are our fixed text, never user input.
+   */
+  function closeConnection(conn: Connection, code: ErrorCode | 'left') {
+    if (conn.state === 'closed' || conn.closeReason !== null) return
+    conn.closeReason = code
+    if (code === 'slow_consumer') return conn.socket.terminate()
+    if (code !== 'left') send(conn, errorFrame(code, clock.now()))
+    const wsCode = code === 'left' ? 1000 : (closeCodeOf(code) ?? 1008)
+    const reason = code === 'left' ? 'left room' : ERRORS[code].message
     try {
       conn.socket.close(wsCode, reason.slice(0, 120))
     } catch (err) {

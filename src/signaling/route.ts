@@ -18,6 +18,11 @@ function socketPort(ws: WSContext): SocketPort {
   return {
     send: (frame) => ws.send(frame),
     close: (code, reason) => ws.close(code, reason),
+    terminate: () => {
+      const raw = ws.raw as { terminate?: unknown } | undefined
+      if (typeof raw?.terminate === 'function') (raw.terminate as () => void).call(raw)
+      else ws.close(4008, 'slow consumer')
+    },
     bufferedAmount: () => {
       const raw = ws.raw as { bufferedAmount?: unknown } | undefined
       return typeof raw?.bufferedAmount === 'number' ? raw.bufferedAmount : 0

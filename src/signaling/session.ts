@@ -68,7 +68,6 @@ export function createSessions(d: SessionDeps) {
   function failAuth(conn: Connection, code: ErrorCode, userId: string | null, roomId: string | null) {
     bump(metrics.authFailures, code)
     d.audit('auth_failure', { userId, roomId, reason: code, remoteAddress: conn.ip })
-    hub.sendError(conn, code)
     hub.closeConnection(conn, code)
   }
 
@@ -257,7 +256,6 @@ export function createSessions(d: SessionDeps) {
         conn.authTimer = null
         authenticate(conn, decoded.message).catch((err) => {
           logger.error('auth failed with an internal error', { err })
-          hub.sendError(conn, 'internal_error')
           hub.closeConnection(conn, 'internal_error')
         })
         return
@@ -291,7 +289,6 @@ export function createSessions(d: SessionDeps) {
         conn.authTimer = null
         if (conn.state !== 'pending') return
         bump(metrics.authFailures, 'auth_timeout')
-        hub.sendError(conn, 'auth_timeout')
         hub.closeConnection(conn, 'auth_timeout')
       }, ws.authTimeoutMs)
       hub.register(conn)
@@ -317,7 +314,6 @@ export function createSessions(d: SessionDeps) {
       let closed = 0
       for (const conn of hub.connections.values()) {
         if (conn.state !== 'joined' || conn.closeReason !== null || now - conn.lastSeen <= ws.heartbeatTimeoutMs) continue
-        hub.sendError(conn, 'idle_timeout')
         hub.closeConnection(conn, 'idle_timeout')
         closed++
       }
@@ -329,7 +325,7 @@ export function createSessions(d: SessionDeps) {
       const departing: Promise<void>[] = []
       for (const conn of [...hub.connections.values()]) {
         const wasJoined = conn.state === 'joined'
-        hub.closeConnection(conn, 'shutdown')
+        hub.closeConnection(conn, 'draining')
         if (!wasJoined) continue
         conn.state = 'closed'
         hub.unregister(conn)
