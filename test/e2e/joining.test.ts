@@ -13,6 +13,7 @@ describe('same user joins again', () => {
       const { client: alice2, reply } = await TestClient.join(server.ws, await server.token('alice', 'replace'))
       expect(reply.data?.peers.map((p: { userId: string }) => p.userId)).toEqual(['watcher'])
       expect((await alice.waitClose()).code).toBe(4009)
+      expect(alice.frames.at(-1)).toMatchObject({ type: 'error', data: { code: 'replaced' } })
       expect(await watcher.next()).toMatchObject({ type: 'peer-joined', userId: 'alice', data: { replaced: true } })
       await settled(server, 2)
       expect(presence(await watcher.sync())).toEqual([])
