@@ -2,7 +2,7 @@
  * @module Client -> server WebSocket frames. Unknown top-level keys (including client-supplied sender
  * fields such as `from` on signals) are stripped: identity comes from the token.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { IdSchema, UserNameSchema } from './ids.js'
 
 export const MAX_TOKEN_LENGTH = 4096

@@ -1,5 +1,5 @@
 /** @module Identifier and name rules shared by HTTP bodies, token claims and WebSocket frames. */
-import { z } from 'zod'
+import * as z from 'zod'
 
 const RESERVED = new Set(['__proto__', 'constructor', 'prototype'])
 

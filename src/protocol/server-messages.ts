@@ -2,7 +2,7 @@
  * @module Server -> client WebSocket frames. The server builds these with the functions below; the
  * schemas are the contract a client library validates against.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 
 const PeerInfo = z.object({ userId: z.string(), userName: z.string(), joinedAt: z.number() })
 export type PeerInfo = z.infer<typeof PeerInfo>
