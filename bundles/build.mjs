@@ -15,7 +15,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/runtime/node.ts'], outfile: 'bundles/node.mjs', platform: 'node', format: 'esm', target: 'node20', banner: { js: requireShim } }),
   build({ ...common, entryPoints: ['src/runtime/bun.ts'], outfile: 'bundles/bun.js', platform: 'node', format: 'esm', target: 'esnext', external: ['bun'], banner: { js: requireShim } }),
   existsSync('src/client/index.ts')
-    ? build({ ...common, entryPoints: ['src/client/index.ts'], outfile: 'bundles/client.js', platform: 'browser', format: 'esm', target: 'chrome120' })
+    ? build({ ...common, entryPoints: ['src/client/index.ts'], outfile: 'bundles/client.js', platform: 'browser', format: 'esm', target: 'chrome120', minify: true })
     : Promise.resolve(),
   // Portability guard: the core must bundle for a neutral platform (fails on any node: import).
   build({ ...common, entryPoints: ['src/app.ts'], write: false, platform: 'neutral', format: 'esm', mainFields: ['module', 'main'], sourcemap: false }),
