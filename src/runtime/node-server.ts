@@ -26,10 +26,20 @@ export interface NodeServerOptions {
 
 export type RunningServer = Awaited<ReturnType<typeof startNodeServer>>
 
+/** Memory unless REDIS_URL is set; the Redis adapter (and ioredis) is loaded only then. Rejects when Redis is unreachable. */
 async function createBackend(config: Config, instanceId: string, logger: Logger): Promise<Backend> {
   if (!config.redis) return createMemoryBackend({ instanceId, auditCapacity: config.auditLogSize })
   const { createRedisBackend } = await import('../storage/redis.js')
-  return createRedisBackend({ url: config.redis.url, prefix: config.redis.prefix, instanceId, logger, auditCapacity: config.auditLogSize })
+  return createRedisBackend({
+    url: config.redis.url,
+    prefix: config.redis.prefix,
+    instanceId,
+    logger,
+    auditCapacity: config.auditLogSize,
+    leaseTtlMs: config.leaseTtlMs,
+    // At most two sweeps per CLEANUP_INTERVAL cluster-wide, however many instances; half the interval absorbs timer drift.
+    sweepSpacingMs: Math.floor(config.cleanupIntervalMs / 2),
+  })
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

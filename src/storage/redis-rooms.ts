@@ -1,0 +1,162 @@
+/** @module RoomStore over Redis: one Lua script per room operation (one shard, one round trip), plus the rooms index. */
+import type { RedisClientLike, ScriptRunner } from './redis-client.js'
+import type { RedisKeys } from './redis-keys.js'
+import type { Presence } from './redis-presence.js'
+import { asArray, parseEntry, parsePeers, roomRecord, toNumber } from './redis-replies.js'
+import {
+  StoreError,
+  type JoinRequest,
+  type JoinResult,
+  type PeerRecord,
+  type RoomRecord,
+  type RoomStore,
+  type SweepOptions,
+  type SweepResult,
+} from './types.js'
+
+export interface RedisRoomsDeps {
+  cmd: RedisClientLike
+  run: ScriptRunner
+  keys: RedisKeys
+  presence: Presence
+  /** Runs one store operation: rejects when closed, wraps failures in StoreError. */
+  op: <T>(what: string, fn: () => Promise<T>) => Promise<T>
+  onPartialFailure: (what: string, failed: number, err: unknown) => void
+  /** At most one sweep (by any instance) starts per this many ms; 0 lets every call sweep. */
+  sweepSpacingMs: number
+}
+
+/** An index entry without a room is a reservation whose join never ran; older than this it is dropped. */
+const STALE_RESERVATION_MS = 60_000
+/** Rooms read or swept per batch (auto-pipelined into one round trip). */
+const BATCH = 200
+
+/** The index as [roomId, score] pairs (RESP2 returns a flat list, RESP3 a list of pairs). */
+function indexPairs(reply: unknown): [string, number][] {
+  const flat = asArray(reply, 'ZRANGE').flat()
+  const out: [string, number][] = []
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), toNumber(flat[i + 1])])
+  return out
+}
+
+async function inBatches<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const out: PromiseSettledResult<R>[] = []
+  for (let i = 0; i < items.length; i += BATCH) out.push(...(await Promise.allSettled(items.slice(i, i + BATCH).map(fn))))
+  return out
+}
+
+export function createRedisRooms(d: RedisRoomsDeps): RoomStore {
+  const { keys, run, op, presence } = d
+
+  async function joinOnce({ peer, maxPeers, now }: JoinRequest, mode: 'join' | 'create'): Promise<unknown[]> {
+    const args = [peer.userId, JSON.stringify(peer), peer.leaseUntil, now, maxPeers, mode]
+    return asArray(await run('p2pJoin', keys.room(peer.roomId), args), 'join')
+  }
+
+  function joinResult({ peer, now }: JoinRequest, r: unknown[]): JoinResult {
+    if (r[0] === 'full') return { ok: false, reason: 'room_full' }
+    if (r[0] !== 'ok') throw new StoreError(`unexpected join reply: ${String(r[0])}`)
+    const createdAt = toNumber(r[2])
+    const replaced = r[3] ? parseEntry(r[3], r[4]).peer : null
+    const peers = parsePeers(r, 5)
+    presence.track(peer, createdAt)
+    if (replaced) presence.forget(replaced.connectionId)
+    const peerCount = peers.length + (peer.leaseUntil > now ? 1 : 0)
+    const room: RoomRecord = { roomId: peer.roomId, createdAt, lastActivity: now, peerCount, emptySince: null }
+    return { ok: true, room, peers, replaced, created: toNumber(r[1]) === 1 }
+  }
+
+  async function readRoom(roomId: string, now: number): Promise<RoomRecord | null> {
+    const [meta, , leases] = keys.room(roomId)
+    const r = asArray(await run('p2pReadRoom', [meta, leases], [now]), 'getRoom')
+    return r.length === 0 ? null : roomRecord(roomId, r[0], r[1], r[2], r[3])
+  }
+
+  const unindex = (roomId: string, min: number, max: number) => run('p2pUnindex', [keys.index], [roomId, min, max])
+
+  async function sweepRoom(roomId: string, score: number, opts: SweepOptions, into: SweepResult): Promise<void> {
+    const r = asArray(await run('p2pSweepRoom', keys.room(roomId), [opts.now, opts.inactivityMs, opts.emptyGraceMs]), 'sweep')
+    if (r[0] === 'absent') {
+      if (score <= opts.now - STALE_RESERVATION_MS) await unindex(roomId, 0, opts.now - STALE_RESERVATION_MS)
+      return
+    }
+    const expiredCount = toNumber(r[3])
+    const expired = parsePeers(r, 4, expiredCount)
+    for (const p of expired) presence.forget(p.connectionId)
+    into.expiredPeers.push(...expired)
+    if (r[0] !== 'deleted') return
+    const peers = parsePeers(r, 4 + 2 * expiredCount)
+    for (const p of peers) presence.forget(p.connectionId)
+    into.deletedRooms.push({ roomId, reason: r[1] === 'inactive' ? 'inactive' : 'empty', peers })
+    const createdAt = toNumber(r[2])
+    await unindex(roomId, createdAt, createdAt)
+  }
+
+  /** Settled results: partial failures are reported, a total failure throws the first error. */
+  function settle<T>(what: string, results: PromiseSettledResult<T>[]): T[] {
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failures.length > 0 && failures.length === results.length) throw failures[0]?.reason
+    if (failures.length > 0) d.onPartialFailure(what, failures.length, failures[0]?.reason)
+    return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  }
+
+  return {
+    join: (req) =>
+      op('join', async () => {
+        let r = await joinOnce(req, 'join')
+        if (r[0] === 'absent') {
+          const reserved = await run('p2pReserve', [keys.index], [req.peer.roomId, req.maxRooms, req.now])
+          if (toNumber(reserved) === 0) return { ok: false, reason: 'rooms_exhausted' }
+          r = await joinOnce(req, 'create')
+        }
+        return joinResult(req, r)
+      }),
+
+    leave: (roomId, userId, connectionId, now) =>
+      op('leave', async () => {
+        // Forgotten first: if the call fails, the record's lease lapses and a sweep announces the departure.
+        presence.forget(connectionId)
+        const r = asArray(await run('p2pLeave', keys.room(roomId), [userId, connectionId, now]), 'leave')
+        return { removed: r[0] ? parseEntry(r[0], r[1]).peer : null, remaining: toNumber(r[2]) }
+      }),
+
+    getRoom: (roomId, now) => op('getRoom', () => readRoom(roomId, now)),
+
+    listRooms: (now) =>
+      op('listRooms', async () => {
+        const ids = indexPairs(await d.cmd.call('ZRANGE', keys.index, 0, -1, 'WITHSCORES')).map(([id]) => id)
+        const rooms = settle('listRooms', await inBatches(ids, (id) => readRoom(id, now)))
+        return rooms.filter((r): r is RoomRecord => r !== null)
+      }),
+
+    listPeers: (roomId, now) =>
+      op('listPeers', async () => parsePeers(asArray(await run('p2pListPeers', keys.room(roomId).slice(1), [now]), 'listPeers'), 0)),
+
+    touchRoom: (roomId, now) =>
+      op('touchRoom', async () => {
+        await run('p2pTouch', [keys.room(roomId)[0]], [now])
+      }),
+
+    renewLeases: (instanceId, leaseUntil) => op('renewLeases', () => presence.renew(instanceId, leaseUntil)),
+
+    deleteRoom: (roomId) =>
+      op('deleteRoom', async () => {
+        const r = asArray(await run('p2pDeleteRoom', keys.room(roomId), []), 'deleteRoom')
+        if (r[0] === '' || r[0] === null) return []
+        const peers: PeerRecord[] = parsePeers(r, 1)
+        for (const p of peers) presence.forget(p.connectionId)
+        await unindex(roomId, toNumber(r[0]), toNumber(r[0]))
+        return peers
+      }),
+
+    sweep: (opts) =>
+      op('sweep', async () => {
+        const result: SweepResult = { expiredPeers: [], deletedRooms: [] }
+        if (presence.sweepOnHold()) return result
+        if (d.sweepSpacingMs > 0 && toNumber(await run('p2pSweepGate', [keys.sweepMarker], [opts.now, d.sweepSpacingMs])) === 0) return result
+        const index = indexPairs(await d.cmd.call('ZRANGE', keys.index, 0, -1, 'WITHSCORES'))
+        settle('sweep', await inBatches(index, ([roomId, score]) => sweepRoom(roomId, score, opts, result)))
+        return result
+      }),
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * @module Redis-only behaviour on the shared Redis: key layout, sharded channels, no silent relay drop, validation,
+ * shared rate limits, restore after data loss, sweep spacing, startup refusal.
+ */
+import { Hono } from 'hono'
+import { rateLimiter } from 'hono-rate-limiter'
+import { afterAll, describe, expect, it } from 'vitest'
+import { silentLogger } from '../../src/lib/logger.js'
+import { createRedisBackend } from '../../src/storage/redis.js'
+import { channels, StoreError, type Backend, type BusEnvelope, type PeerRecord } from '../../src/storage/types.js'
+import { deleteKeys, eventually, freePort, randomPrefix, redisClient } from '../helpers/redis.js'
+import { need, REDIS_URL, redisAvailable } from '../helpers/requirements.js'
+
+const available = need('Redis', await redisAvailable(), `nothing listens at ${REDIS_URL}; start redis-server (see .ci/run)`)
+
+describe.skipIf(!available)('redis adapter specifics', () => {
+  const prefix = randomPrefix('adapter')
+  const admin = redisClient(REDIS_URL)
+  const backends: Backend[] = []
+  const options = { url: REDIS_URL, prefix, logger: silentLogger, auditCapacity: 100, leaseTtlMs: 30_000 }
+  const open = async (instanceId: string, more: { prefix?: string; sweepSpacingMs?: number } = {}) => {
+    const b = await createRedisBackend({ ...options, instanceId, ...more })
+    backends.push(b)
+    return b
+  }
+  const peer = (roomId: string, userId: string, instanceId = 'a'): PeerRecord => {
+    const now = Date.now()
+    return { roomId, userId, userName: userId, connectionId: `${userId}-${now}`, instanceId, joinedAt: now, leaseUntil: now + 30_000 }
+  }
+  const join = (b: Backend, p: PeerRecord) => b.rooms.join({ peer: p, maxPeers: 16, maxRooms: 100, now: Date.now() })
+
+  afterAll(async () => {
+    await Promise.all(backends.map((b) => b.close()))
+    await deleteKeys(REDIS_URL, prefix)
+    admin.disconnect()
+  })
+
+  it('keeps every key and the channel of a room under one hash tag, on sharded pub/sub', async () => {
+    const a = await open('a')
+    await join(a, peer('tagged', 'alice'))
+    await a.bus.subscribe(channels.room('tagged'), () => undefined)
+    const roomKeys = (await admin.keys(`${prefix}:*tagged*`)).sort()
+    expect(roomKeys).toEqual([`${prefix}:{tagged}:leases`, `${prefix}:{tagged}:meta`, `${prefix}:{tagged}:peers`])
+    expect(await admin.call('PUBSUB', 'SHARDCHANNELS', `${prefix}:*`)).toContain(`${prefix}:{tagged}:bus`)
+  })
+
+  it('refuses a relay that no other instance received, so the sender hears of it', async () => {
+    const a = await open('a')
+    const relay: BusEnvelope = { kind: 'relay', origin: 'a', roomId: 'r', target: 'bob', sender: 'alice', frame: '{}' }
+    await expect(a.bus.publish(channels.instance('nobody'), relay)).rejects.toBeInstanceOf(StoreError)
+    await a.bus.subscribe(channels.room('r'), () => undefined)
+    await expect(a.bus.publish(channels.room('r'), relay)).rejects.toBeInstanceOf(StoreError)
+    const b = await open('b')
+    await b.bus.subscribe(channels.room('r'), () => undefined)
+    await expect(a.bus.publish(channels.room('r'), relay)).resolves.toBeUndefined()
+  })
+
+  it('drops bus messages that are not valid envelopes and keeps delivering valid ones', async () => {
+    const b = await open('b')
+    const got: BusEnvelope[] = []
+    await b.bus.subscribe(channels.room('v'), (e) => got.push(e))
+    const ch = `${prefix}:{v}:bus`
+    await admin.call('SPUBLISH', ch, 'not json')
+    await admin.call('SPUBLISH', ch, JSON.stringify({ kind: 'relay', origin: 'x' }))
+    await admin.call('SPUBLISH', ch, JSON.stringify({ kind: 'room-closed', origin: 'x', roomId: 'v', reason: 'ok' }))
+    await eventually(async () => got.length === 1, 2000, 'the valid envelope')
+    expect(got).toEqual([{ kind: 'room-closed', origin: 'x', roomId: 'v', reason: 'ok' }])
+  })
+
+  it('validates records it reads: a corrupt peer entry is a StoreError, not a bad record', async () => {
+    const a = await open('a')
+    await join(a, peer('corrupt', 'alice'))
+    await admin.hset(`${prefix}:{corrupt}:peers`, 'alice', '1 {"userId":42}')
+    await expect(a.rooms.listPeers('corrupt', Date.now())).rejects.toBeInstanceOf(StoreError)
+  })
+
+  it('shares rate-limit counters between instances', async () => {
+    const limited = (b: Backend) =>
+      new Hono()
+        .use(rateLimiter({ windowMs: 60_000, limit: 2, keyGenerator: () => 'one-client', store: b.rateLimitStore!('test') }))
+        .get('/', (c) => c.text('ok'))
+    const [appA, appB] = [limited(await open('a')), limited(await open('b'))]
+    const statuses = [(await appA.request('/')).status, (await appB.request('/')).status, (await appA.request('/')).status]
+    expect(statuses).toEqual([200, 200, 429])
+  })
+
+  it('puts its held peers back when their keys vanish (data loss), at the next renewal', async () => {
+    const a = await open('restorer')
+    const p = peer('lost', 'alice', 'restorer')
+    await join(a, p)
+    await deleteKeys(REDIS_URL, prefix)
+    expect(await a.rooms.getRoom('lost', Date.now())).toBeNull()
+    await a.rooms.renewLeases('restorer', Date.now() + 30_000)
+    expect((await a.rooms.listPeers('lost', Date.now())).map((x) => x.connectionId)).toEqual([p.connectionId])
+    expect((await a.rooms.listRooms(Date.now())).map((r) => r.roomId)).toContain('lost')
+  })
+
+  it('spaces sweeps cluster-wide: a sweep soon after another instance`s does nothing, a later one sweeps', async () => {
+    const gated = (id: string) => open(id, { prefix: `${prefix}:gate`, sweepSpacingMs: 1000 })
+    const [a, b] = await Promise.all([gated('a'), gated('b')])
+    const t = Date.now()
+    const sweep = (x: Backend, now: number) => x.rooms.sweep({ now, inactivityMs: 1e9, emptyGraceMs: 1e9 })
+    await a.rooms.join({ peer: { ...peer('gate', 'alice'), leaseUntil: t + 100 }, maxPeers: 4, maxRooms: 10, now: t })
+    expect((await sweep(a, t)).expiredPeers).toEqual([])
+    expect((await sweep(b, t + 500)).expiredPeers).toEqual([])
+    expect((await sweep(b, t + 1000)).expiredPeers.map((p) => p.userId)).toEqual(['alice'])
+  })
+
+  it('keeps renewing restored peers when renewals race the restore', async () => {
+    const a = await open('racer', { prefix: `${prefix}:race` })
+    const p = peer('race', 'alice', 'racer')
+    await join(a, p)
+    await deleteKeys(REDIS_URL, `${prefix}:race`)
+    const t = Date.now()
+    await Promise.all([a.rooms.renewLeases('racer', t + 30_000), a.rooms.renewLeases('racer', t + 30_000)])
+    await a.rooms.renewLeases('racer', t + 90_000)
+    expect((await a.rooms.listPeers('race', t)).map((x) => x.leaseUntil)).toEqual([t + 90_000])
+  })
+
+  it('refuses to start when Redis is unreachable, at once, with the URL redacted', async () => {
+    const url = `redis://user:hunter2@127.0.0.1:${await freePort()}`
+    const started = Date.now()
+    const err: unknown = await createRedisBackend({ ...options, url, instanceId: 'x' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StoreError)
+    expect(String(err)).toMatch(/Cannot connect to Redis at redis:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+\/? \(connect ECONNREFUSED/)
+    expect(String(err)).not.toContain('hunter2')
+    expect(Date.now() - started).toBeLessThan(3000)
+  })
+})
