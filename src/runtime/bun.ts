@@ -5,7 +5,7 @@ import { ConfigError, parseConfig } from '../config.js'
 import { systemClock } from '../lib/clock.js'
 import { randomId } from '../lib/ids.js'
 import { createLogger } from '../lib/logger.js'
-import { createMemoryBackend } from '../storage/memory.js'
+import { createBackend } from './backend.js'
 
 declare const Bun: {
   serve(options: {
@@ -26,7 +26,10 @@ try {
 
 const instanceId = randomId()
 const logger = createLogger(config.logLevel)
-const backend = createMemoryBackend({ instanceId, auditCapacity: config.auditLogSize })
+const backend = await createBackend(config, instanceId, logger).catch((err: unknown) => {
+  console.error(`Refusing to start: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(1)
+})
 const core = createApp({
   config,
   backend,
@@ -45,9 +48,12 @@ console.log(`READY http+ws on ${server.port}`)
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
-    void core.shutdown().finally(() => {
-      server.stop(true)
-      process.exit(0)
-    })
+    void core
+      .shutdown()
+      .then(() => backend.close())
+      .finally(() => {
+        server.stop(true)
+        process.exit(0)
+      })
   })
 }

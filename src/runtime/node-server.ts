@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '../lib/clock.js'
 import { randomId } from '../lib/ids.js'
 import { createLogger, type Logger } from '../lib/logger.js'
 import type { Backend } from '../storage/types.js'
-import { createMemoryBackend } from '../storage/memory.js'
+import { createBackend } from './backend.js'
 import { createWsServer, guardUpgrades, startPinging } from './node-ws.js'
 import { createPrometheus } from './prometheus.js'
 
@@ -25,22 +25,6 @@ export interface NodeServerOptions {
 }
 
 export type RunningServer = Awaited<ReturnType<typeof startNodeServer>>
-
-/** Memory unless REDIS_URL is set; the Redis adapter (and ioredis) is loaded only then. Rejects when Redis is unreachable. */
-async function createBackend(config: Config, instanceId: string, logger: Logger): Promise<Backend> {
-  if (!config.redis) return createMemoryBackend({ instanceId, auditCapacity: config.auditLogSize })
-  const { createRedisBackend } = await import('../storage/redis.js')
-  return createRedisBackend({
-    url: config.redis.url,
-    prefix: config.redis.prefix,
-    instanceId,
-    logger,
-    auditCapacity: config.auditLogSize,
-    leaseTtlMs: config.leaseTtlMs,
-    // At most two sweeps per CLEANUP_INTERVAL cluster-wide, however many instances; half the interval absorbs timer drift.
-    sweepSpacingMs: Math.floor(config.cleanupIntervalMs / 2),
-  })
-}
 
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -16,7 +16,9 @@ try {
 const { startNodeServer } = await import('./node-server.js')
 const server = await startNodeServer(config).catch((err: unknown) => {
   const code = (err as { code?: string }).code
-  console.error(code === 'EADDRINUSE' ? `Refusing to start: a port is already in use (${String((err as Error).message)})` : err)
+  if (code === 'EADDRINUSE') console.error(`Refusing to start: a port is already in use (${String((err as Error).message)})`)
+  else if (err instanceof Error && err.name === 'StoreError') console.error(`Refusing to start: ${err.message}`)
+  else console.error(err)
   process.exit(1)
 })
 console.log(`READY http+ws on ${server.port}${server.signalingPort ? `, ws on ${server.signalingPort}` : ''}`)

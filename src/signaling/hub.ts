@@ -113,7 +113,8 @@ export function createHub(opts: HubOptions) {
       await backend.bus.publish(channel, envelope)
       return true
     } catch (err) {
-      logger.warn('bus publish failed', { channel, err })
+      // Debug, not warn: while Redis is down every cross-instance relay fails, and the sender is told.
+      logger.debug('bus publish failed', { channel, err })
       return false
     }
   }
@@ -138,6 +139,9 @@ export function createHub(opts: HubOptions) {
         if (!room) return
         if (room.roster.get(e.peer.userId)?.connectionId === e.peer.connectionId) setRoster(room, e.peer.userId, null)
         deliverLocal(e.peer.roomId, peerLeftFrame(e.peer, e.reason, now), null, e.peer.userId)
+        // Another instance's sweep expired a socket we still hold (its lease lapsed): it is no longer in the room.
+        const zombie = connections.get(e.peer.connectionId)
+        if (zombie) closeConnection(zombie, 'idle_timeout')
         return
       }
       case 'close': {
@@ -242,6 +246,8 @@ export function createHub(opts: HubOptions) {
           code: 'replaced',
         })
       }
+      // Subscribed before anyone hears of us, so a remote peer's first broadcast cannot slip past.
+      await room.unsubscribe
       deliverLocal(self.roomId, peerJoinedFrame(self, replaced !== null, clock.now()), null, self.userId)
       if (room.remote > 0) await publish(channels.room(self.roomId), { kind: 'joined', origin: instanceId, peer: self, replaced: replaced !== null })
     },

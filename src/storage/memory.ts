@@ -79,17 +79,16 @@ export function createMemoryBackend(options: { instanceId: string; state?: Memor
         state.rooms.set(peer.roomId, entry)
         created = true
       }
-      for (const [id, p] of entry.peers) if (p.leaseUntil <= now) entry.peers.delete(id)
+      // Expired peers neither count nor show, but stay for the sweep, which reports each one exactly once.
       const previous = entry.peers.get(peer.userId) ?? null
-      const others = entry.peers.size - (previous ? 1 : 0)
-      if (others >= maxPeers) return { ok: false, reason: 'room_full' }
+      const others = livePeers(entry, now).filter((p) => p.userId !== peer.userId)
+      if (others.length >= maxPeers) return { ok: false, reason: 'room_full' }
       entry.peers.delete(peer.userId)
-      const others_ = [...entry.peers.values()].map((p) => ({ ...p }))
       entry.peers.set(peer.userId, { ...peer })
       entry.room.lastActivity = now
       entry.room.emptySince = null
       entry.room.peerCount = entry.peers.size
-      return { ok: true, room: roomView(entry, now), peers: others_, replaced: previous ? { ...previous } : null, created }
+      return { ok: true, room: roomView(entry, now), peers: others.map((p) => ({ ...p })), replaced: previous ? { ...previous } : null, created }
     },
 
     async leave(roomId: string, userId: string, connectionId: string, now: number) {

@@ -95,7 +95,7 @@ export interface RoomStore {
   listPeers(roomId: string, now: number): Promise<PeerRecord[]>
   /** Records activity in a room (it resets the inactivity clock). No-op for a missing room. */
   touchRoom(roomId: string, now: number): Promise<void>
-  /** Extends the lease of every peer held by `instanceId`. */
+  /** Extends the lease of every peer held by `instanceId` (the Redis adapter renews the peers joined through it). */
   renewLeases(instanceId: string, leaseUntil: number): Promise<void>
   /** Deletes a room and returns the peers it held. Idempotent. */
   deleteRoom(roomId: string): Promise<PeerRecord[]>

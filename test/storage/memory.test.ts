@@ -21,10 +21,5 @@ runBackendConformance(
       },
     }
   },
-  {
-    knownGaps: {
-      'a join neither counts expired peers against capacity nor swallows them: the sweep still reports them':
-        'memory.ts join() deletes expired peers silently, so no sweep reports them and nobody is told peer-left',
-    },
-  },
+  {},
 )
