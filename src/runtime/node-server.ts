@@ -2,7 +2,7 @@
  * @module Starts the app on Node: HTTP + WebSocket on PORT, WebSocket-only on SIGNALING_PORT, and a
  * clean drain on close. Used by the Node entry and, in process, by the end-to-end tests.
  */
-import { createAdaptorServer, upgradeWebSocket } from '@hono/node-server'
+import { createAdaptorServer } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -13,7 +13,8 @@ import { randomId } from '../lib/ids.js'
 import { createLogger, type Logger } from '../lib/logger.js'
 import type { Backend } from '../storage/types.js'
 import { createBackend } from './backend.js'
-import { createWsServer, guardUpgrades, startPinging } from './node-ws.js'
+import { handleUpgrades, upgradeWebSocket } from './node-upgrade.js'
+import { createWsServer, startPinging } from './node-ws.js'
 import { createPrometheus } from './prometheus.js'
 
 export interface NodeServerOptions {
@@ -58,10 +59,10 @@ export async function startNodeServer(config: Config, opts: NodeServerOptions = 
   const stopPinging = startPinging(wss, config.ws.pingIntervalMs)
   const servers: Server[] = []
   const make = (fetch: typeof core.app.fetch) => {
-    const server = createAdaptorServer({ fetch, websocket: { server: wss } }) as Server
+    const server = createAdaptorServer({ fetch }) as Server
     server.headersTimeout = 10_000
     server.requestTimeout = 30_000
-    guardUpgrades(server, wss)
+    handleUpgrades(server, wss, fetch, (err) => logger.error('websocket handler failed', { err }))
     servers.push(server)
     return server
   }
