@@ -8,20 +8,27 @@ export function createWsServer(opts: { maxPayload: number }) {
   return new WebSocketServer(options)
 }
 
+const ALIVE = Symbol('alive')
+type Pinged = WebSocket & { [ALIVE]?: boolean }
+
+/** Shared by every socket (EventEmitter calls it with `this` = the socket): no closure per peer. */
+function onPong(this: Pinged) {
+  this[ALIVE] = true
+}
+
 /** Pings every socket each interval; one that did not answer the previous ping is terminated. */
 export function startPinging(wss: WebSocketServer, intervalMs: number) {
-  const alive = new WeakMap<WebSocket, boolean>()
-  wss.on('connection', (ws: WebSocket) => {
-    alive.set(ws, true)
-    ws.on('pong', () => alive.set(ws, true))
+  wss.on('connection', (ws: Pinged) => {
+    ws[ALIVE] = true
+    ws.on('pong', onPong)
   })
   const timer = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (alive.get(ws) === false) {
+    for (const ws of wss.clients as Set<Pinged>) {
+      if (ws[ALIVE] === false) {
         ws.terminate()
         continue
       }
-      alive.set(ws, false)
+      ws[ALIVE] = false
       try {
         ws.ping()
       } catch {
