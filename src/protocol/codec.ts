@@ -1,6 +1,7 @@
-/** @module Decoding of client frames: size cap, guarded JSON.parse, one schema parse. */
+/** @module Decoding of client frames: size cap, guarded JSON.parse, one schema check (hand-written for signals). */
 import type { ErrorCode } from '../errors.js'
 import { CLIENT_TYPES, ClientMessageSchema, type ClientMessage } from './client-messages.js'
+import { checkSignal, isSignalType } from './signal-check.js'
 
 export type DecodeResult = { ok: true; message: ClientMessage } | { ok: false; code: ErrorCode }
 
@@ -20,6 +21,10 @@ export function decodeClientFrame(raw: unknown, maxChars: number): DecodeResult 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, code: 'invalid_message' }
   const type = (value as { type?: unknown }).type
   if (typeof type !== 'string' || !CLIENT_TYPES.has(type)) return { ok: false, code: 'unknown_type' }
+  if (isSignalType(type)) {
+    const message = checkSignal(value as Record<string, unknown>)
+    return message ? { ok: true, message } : { ok: false, code: 'invalid_message' }
+  }
   const parsed = ClientMessageSchema.safeParse(value)
   return parsed.success ? { ok: true, message: parsed.data } : { ok: false, code: 'invalid_message' }
 }

@@ -31,4 +31,6 @@ export interface Connection {
   queue: string[]
   /** Why the server closed it, when it did; decides the `peer-left` reason. */
   closeReason: ErrorCode | 'left' | null
+  /** `"roomId":…,"userId":…,"from":…` as JSON, built once at join for every frame this peer relays. */
+  stamp: string
 }

@@ -120,6 +120,7 @@ export function createSessions(d: SessionDeps) {
     conn.userId = c.userId
     conn.roomId = c.roomId
     conn.userName = self.userName
+    conn.stamp = `"roomId":${JSON.stringify(c.roomId)},"userId":${JSON.stringify(c.userId)},"from":${JSON.stringify(c.userId)}`
     metrics.authSuccesses++
     metrics.joins++
     d.audit('auth_success', { userId: c.userId, roomId: c.roomId, reason: null, remoteAddress: conn.ip })
@@ -164,15 +165,10 @@ export function createSessions(d: SessionDeps) {
     const sender = conn.userId as string
     const target = msg.targetUserId ?? msg.to ?? null
     if (target === sender) return reject(conn, 'invalid_message')
-    const frame = JSON.stringify({
-      type: msg.type,
-      roomId,
-      userId: sender,
-      from: sender,
-      ...(target === null ? {} : { targetUserId: target }),
-      data: msg.data,
-      timestamp: now,
-    })
+    // {type, roomId, userId, from, targetUserId?, data, timestamp} built from the per-connection stamp:
+    // about 1 µs less per relayed signal than stringifying a fresh object (test/bench/micro/frame-costs.ts).
+    // `type` is one of six literals and `target` passed the id rule, so neither needs escaping.
+    const frame = `{"type":"${msg.type}",${conn.stamp}${target === null ? '' : `,"targetUserId":"${target}"`},"data":${JSON.stringify(msg.data)},"timestamp":${now}}`
     if (target !== null) {
       const where = hub.locate(roomId, target)
       if (!where) return reject(conn, 'peer_not_found')
@@ -287,6 +283,7 @@ export function createSessions(d: SessionDeps) {
         authTimer: null,
         queue: [],
         closeReason: null,
+        stamp: '',
       }
       conn.authTimer = setTimeout(() => {
         conn.authTimer = null
