@@ -2,7 +2,7 @@
  * @module Configuration: one zod schema turns an env-like record into a typed Config, validated once at boot.
  * Only runtime entries call parseConfig; the core receives the parsed Config.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { LOG_LEVELS } from './lib/logger.js'
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>

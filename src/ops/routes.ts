@@ -1,7 +1,7 @@
 /** @module Health, info, stats, audit and maintenance endpoints. */
 import { Hono, type MiddlewareHandler } from 'hono'
 import { MemoryStore, rateLimiter, type Store } from 'hono-rate-limiter'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Config } from '../config.js'
 import { errorBody, httpError } from '../errors.js'
 import type { Clock } from '../lib/clock.js'

@@ -1,5 +1,5 @@
 /** @module HTTP request bodies. */
-import { z } from 'zod'
+import * as z from 'zod'
 import { IdSchema, UserNameSchema } from './ids.js'
 
 export const TokenRequestSchema = z.object({

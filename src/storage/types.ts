@@ -10,7 +10,7 @@
  * - after `close()` every method rejects with StoreError.
  */
 import type { Store } from 'hono-rate-limiter'
-import { z } from 'zod'
+import * as z from 'zod'
 
 export const PeerRecordSchema = z.object({
   roomId: z.string(),
