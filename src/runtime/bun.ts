@@ -1,18 +1,18 @@
 /** @module Bun entry: `bun src/runtime/bun.ts` or `bun bundles/bun.js`. HTTP and WebSocket on PORT. */
-import { getConnInfo, upgradeWebSocket, websocket } from 'hono/bun'
 import { createApp } from '../app.js'
 import { ConfigError, parseConfig } from '../config.js'
 import { systemClock } from '../lib/clock.js'
 import { randomId } from '../lib/ids.js'
 import { createLogger } from '../lib/logger.js'
 import { createBackend } from './backend.js'
+import { createBunWebSocket, getConnInfo, refuseOtherUpgrades, type BunServer, type BunWebSocketHandler } from './bun-upgrade.js'
 
 declare const Bun: {
   serve(options: {
     port: number
     hostname: string
-    fetch: (req: Request, server: unknown) => Response | Promise<Response>
-    websocket: typeof websocket & { maxPayloadLength?: number; perMessageDeflate?: boolean }
+    fetch: (req: Request, server: BunServer) => Response | Promise<Response>
+    websocket: BunWebSocketHandler
   }): { port: number; stop(closeActive?: boolean): void }
 }
 
@@ -30,6 +30,11 @@ const backend = await createBackend(config, instanceId, logger).catch((err: unkn
   console.error(`Refusing to start: ${err instanceof Error ? err.message : String(err)}`)
   process.exit(1)
 })
+const { upgradeWebSocket, websocket } = createBunWebSocket({
+  maxPayloadLength: config.ws.maxMessageBytes,
+  maxBufferedBytes: config.ws.maxBufferedBytes,
+  onError: (err) => logger.error('websocket handler failed', { err }),
+})
 const core = createApp({
   config,
   backend,
@@ -41,8 +46,7 @@ const core = createApp({
   readMemory: () => process.memoryUsage(),
   gc: null,
 })
-const ws = { ...websocket, maxPayloadLength: config.ws.maxMessageBytes, perMessageDeflate: false }
-const server = Bun.serve({ port: config.port, hostname: config.host, fetch: core.app.fetch, websocket: ws })
+const server = Bun.serve({ port: config.port, hostname: config.host, fetch: refuseOtherUpgrades(core.app.fetch), websocket })
 await core.start()
 console.log(`READY http+ws on ${server.port}`)
 

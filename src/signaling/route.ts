@@ -24,7 +24,9 @@ function socketPort(ws: WSContext): SocketPort {
       else ws.close(4008, 'slow consumer')
     },
     bufferedAmount: () => {
-      const raw = ws.raw as { bufferedAmount?: unknown } | undefined
+      // Bun's sockets have a method, not the property.
+      const raw = ws.raw as { bufferedAmount?: unknown; getBufferedAmount?: unknown } | undefined
+      if (typeof raw?.getBufferedAmount === 'function') return (raw.getBufferedAmount as () => number).call(raw)
       return typeof raw?.bufferedAmount === 'number' ? raw.bufferedAmount : 0
     },
     isOpen: () => ws.readyState === OPEN,
