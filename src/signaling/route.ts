@@ -14,22 +14,30 @@ import type { Sessions } from './session.js'
 
 const OPEN = 1
 
-function socketPort(ws: WSContext): SocketPort {
-  return {
-    send: (frame) => ws.send(frame),
-    close: (code, reason) => ws.close(code, reason),
-    terminate: () => {
-      const raw = ws.raw as { terminate?: unknown } | undefined
-      if (typeof raw?.terminate === 'function') (raw.terminate as () => void).call(raw)
-      else ws.close(4008, 'slow consumer')
-    },
-    bufferedAmount: () => {
-      // Bun's sockets have a method, not the property.
-      const raw = ws.raw as { bufferedAmount?: unknown; getBufferedAmount?: unknown } | undefined
-      if (typeof raw?.getBufferedAmount === 'function') return (raw.getBufferedAmount as () => number).call(raw)
-      return typeof raw?.bufferedAmount === 'number' ? raw.bufferedAmount : 0
-    },
-    isOpen: () => ws.readyState === OPEN,
+type RawSocket = { terminate?: () => void; bufferedAmount?: unknown; getBufferedAmount?: () => number } | undefined
+
+/** The hub's view of a runtime socket. A class rather than five closures: idle peers are most of our memory. */
+class WsPort implements SocketPort {
+  constructor(private readonly ws: WSContext) {}
+  send(frame: string) {
+    this.ws.send(frame)
+  }
+  close(code: number, reason: string) {
+    this.ws.close(code, reason)
+  }
+  terminate() {
+    const raw = this.ws.raw as RawSocket
+    if (typeof raw?.terminate === 'function') raw.terminate()
+    else this.ws.close(4008, 'slow consumer')
+  }
+  bufferedAmount() {
+    // Bun's sockets have a method, not the property.
+    const raw = this.ws.raw as RawSocket
+    if (typeof raw?.getBufferedAmount === 'function') return raw.getBufferedAmount()
+    return typeof raw?.bufferedAmount === 'number' ? raw.bufferedAmount : 0
+  }
+  isOpen() {
+    return this.ws.readyState === OPEN
   }
 }
 
@@ -70,7 +78,7 @@ export function websocketHandlers(d: WsRouteDeps): [MiddlewareHandler, Middlewar
     const ip = d.ipOf(c)
     let conn: Connection | null = null
     // Workers never fires onOpen, so the first message registers the socket too.
-    const ensure = (ws: WSContext) => (conn ??= d.sessions.open(socketPort(ws), ip))
+    const ensure = (ws: WSContext) => (conn ??= d.sessions.open(new WsPort(ws), ip))
     return {
       onOpen: (_evt, ws) => {
         ensure(ws)
