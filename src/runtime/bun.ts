@@ -1,4 +1,7 @@
-/** @module Bun entry: `bun src/runtime/bun.ts` or `bun bundles/bun.js`. HTTP and WebSocket on PORT. */
+/**
+ * @module Bun entry: `bun src/runtime/bun.ts` or `bun bundles/bun.js`. HTTP and WebSocket on PORT, and
+ * WebSocket only (any path) on SIGNALING_PORT unless it is 0 or equal to PORT, as on Node.
+ */
 import { createApp } from '../app.js'
 import { ConfigError, parseConfig } from '../config.js'
 import { systemClock } from '../lib/clock.js'
@@ -47,17 +50,37 @@ const core = createApp({
   gc: null,
 })
 const server = Bun.serve({ port: config.port, hostname: config.host, fetch: refuseOtherUpgrades(core.app.fetch), websocket })
+const signaling =
+  config.signalingPort === null
+    ? null
+    : Bun.serve({ port: config.signalingPort, hostname: config.host, fetch: refuseOtherUpgrades(core.signalingApp.fetch), websocket })
 await core.start()
-console.log(`READY http+ws on ${server.port}`)
+logger.info('server started', { port: server.port, signalingPort: signaling?.port ?? null, storage: backend.name, instanceId, production: config.production })
+console.log(`READY http+ws on ${server.port}${signaling ? `, ws on ${signaling.port}` : ''}`)
 
+process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { reason: String(reason) }))
+
+let stopping = false
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
+    if (stopping) return
+    stopping = true
+    const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs)
+    force.unref()
     void core
       .shutdown()
       .then(() => backend.close())
-      .finally(() => {
+      .then(
+        () => 0,
+        (err: unknown) => {
+          logger.error('shutdown failed', { err })
+          return 1
+        },
+      )
+      .then((code) => {
         server.stop(true)
-        process.exit(0)
+        signaling?.stop(true)
+        process.exit(code)
       })
   })
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteKeys, randomPrefix } from '../helpers/redis.js'
 import { BUN_PATH, bunAvailable, need, REDIS_URL, redisAvailable } from '../helpers/requirements.js'
-import { TEST_SECRET } from '../helpers/server.js'
+import { freePort, TEST_SECRET } from '../helpers/server.js'
 import { TestClient, type Frame } from '../helpers/ws-client.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -31,7 +31,7 @@ interface BunProcess {
 async function startBun(env: Record<string, string> = {}): Promise<BunProcess> {
   const child = spawn(BUN_PATH, ['src/runtime/bun.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', AUTH_SECRET: TEST_SECRET, LOG_LEVEL: 'warn', TOKEN_RATE_LIMIT: '10000', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', SIGNALING_PORT: '0', AUTH_SECRET: TEST_SECRET, LOG_LEVEL: 'warn', TOKEN_RATE_LIMIT: '10000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -216,6 +216,28 @@ describe.skipIf(!available)('our server on Bun: connection limits and drain', ()
         expect((await c.waitClose()).code).toBe(1001)
       }
       expect(await server.exited).toBe(0)
+    } finally {
+      await server.stop()
+    }
+  })
+})
+
+describe.skipIf(!available)('our server on Bun: the seed README\'s second port', () => {
+  it('serves WebSocket signaling on SIGNALING_PORT at any path, HTTP API only on PORT', async () => {
+    const signalingPort = await freePort()
+    const server = await startBun({ SIGNALING_PORT: String(signalingPort) })
+    try {
+      expect(server.output()).toContain(`ws on ${signalingPort}`)
+      const { client: alice } = await TestClient.join(`ws://127.0.0.1:${signalingPort}`, await server.token('alice', 'second-port'))
+      const { client: bob, reply } = await TestClient.join(server.ws, await server.token('bob', 'second-port'))
+      expect((reply.data?.peers as { userId: string }[]).map((p) => p.userId)).toEqual(['alice'])
+      expect((await alice.next('peer-joined')).userId).toBe('bob')
+      bob.send({ type: 'offer', to: 'alice', data: { sdp: 'v=0' } })
+      expect(await alice.next('offer')).toMatchObject({ from: 'bob', userId: 'bob', data: { sdp: 'v=0' } })
+      const api = await fetch(`http://127.0.0.1:${signalingPort}/api/health`)
+      expect(api.status).not.toBe(200)
+      alice.close()
+      bob.close()
     } finally {
       await server.stop()
     }
