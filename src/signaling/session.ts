@@ -58,6 +58,13 @@ export function createSessions(d: SessionDeps) {
   const { config, backend, hub, clock, logger, metrics } = d
   const ws = config.ws
 
+  /** Leaves in flight, so that a drain waits for every one of them, however the socket closed. */
+  const departures = new Set<Promise<void>>()
+  function track(departure: Promise<void>) {
+    const settled = departure.catch((err) => logger.error('depart failed', { err })).finally(() => departures.delete(settled))
+    departures.add(settled)
+  }
+
   function reject(conn: Connection, code: ErrorCode) {
     metrics.rejectedFrames[code] = (metrics.rejectedFrames[code] ?? 0) + 1
     if (code === 'binary_unsupported') return hub.closeConnection(conn, code)
@@ -306,7 +313,7 @@ export function createSessions(d: SessionDeps) {
       conn.authTimer = null
       conn.queue = []
       hub.unregister(conn)
-      if (was === 'joined') depart(conn).catch((err) => logger.error('depart failed', { err }))
+      if (was === 'joined') track(depart(conn))
     },
 
     /** Closes joined sockets that have been silent longer than the heartbeat timeout. */
@@ -322,16 +329,16 @@ export function createSessions(d: SessionDeps) {
 
     /** Removes every joined peer from the store (drain), then closes all sockets with 1001. */
     async drainAll() {
-      const departing: Promise<void>[] = []
       for (const conn of [...hub.connections.values()]) {
         const wasJoined = conn.state === 'joined'
         hub.closeConnection(conn, 'draining')
-        if (!wasJoined) continue
+        // Runtimes that run the close handler inside close() (Bun) have already departed this peer.
+        if (!wasJoined || isClosed(conn)) continue
         conn.state = 'closed'
         hub.unregister(conn)
-        departing.push(depart(conn))
+        track(depart(conn))
       }
-      await Promise.allSettled(departing)
+      await Promise.allSettled([...departures])
     },
   }
 }
