@@ -39,7 +39,7 @@ export function createApp(deps: AppDeps) {
   const isDraining = () => draining
 
   const metrics = createMetrics(clock)
-  const tokens = createTokenService({ ...config.auth, clock })
+  const tokens = createTokenService({ ...config.auth, clock, hs256: deps.hs256 })
   const audit = createAudit(backend.audit, clock, logger, instanceId)
   const hub = createHub({ backend, instanceId, clock, logger, metrics, touchIntervalMs: Math.min(TOUCH_INTERVAL_MS, config.rooms.inactivityMs / 10) })
   hub.setMaxBuffered(config.ws.maxBufferedBytes)

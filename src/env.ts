@@ -2,6 +2,7 @@
 import type { Context } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
 import type { Store } from 'hono-rate-limiter'
+import type { Hs256MacFactory } from './auth/hs256.js'
 import type { Config } from './config.js'
 import type { Clock } from './lib/clock.js'
 import type { Logger } from './lib/logger.js'
@@ -32,4 +33,6 @@ export interface AppDeps {
   renderMetrics?: () => Promise<{ contentType: string; body: string }>
   /** Rate-limit counters; defaults to the backend's store, else an in-process one. */
   rateLimitStore?: (name: string) => Store
+  /** A synchronous HMAC-SHA256 for room tokens (node:crypto); absent, tokens go through jose on WebCrypto. */
+  hs256?: Hs256MacFactory
 }

@@ -1,12 +1,14 @@
 /**
- * @module Room tokens: HS256 JWTs (jose) binding a user to one room. The algorithm is pinned and
- * `exp`, `iat`, `sub`, `room`, `jti`, `iss`, `aud` are all required on verify.
+ * @module Room tokens: HS256 JWTs binding a user to one room. The algorithm is pinned and `exp`, `iat`, `sub`,
+ * `room`, `jti`, `iss`, `aud` are all required on verify. The JWT layer is jose on WebCrypto unless the runtime
+ * injects a synchronous HMAC (`hs256`, Node), which gives the same answers at a fraction of the CPU.
  */
-import { SignJWT, errors as joseErrors, jwtVerify } from 'jose'
 import { z } from 'zod'
 import { IdSchema, UserNameSchema } from '../protocol/ids.js'
 import type { Clock } from '../lib/clock.js'
 import { randomId } from '../lib/ids.js'
+import { createHs256Codec, type Hs256MacFactory } from './hs256.js'
+import { createJoseCodec, type ClaimRules, type JwtCodec } from './jwt-codec.js'
 
 export interface TokenOptions {
   secret: string
@@ -14,6 +16,8 @@ export interface TokenOptions {
   audience: string
   ttlSeconds: number
   clock: Clock
+  /** A synchronous HMAC-SHA256 (node:crypto on Node); without it, jose on WebCrypto signs and verifies. */
+  hs256?: Hs256MacFactory
 }
 
 /** Verified claims, already checked against the id rules. */
@@ -40,15 +44,28 @@ const ClaimsSchema = z.object({
 const CLOCK_TOLERANCE_S = 30
 /** Longest lifetime (exp - iat) accepted from any minter: room tokens are meant to be short-lived. */
 export const MAX_TOKEN_LIFETIME_S = 24 * 3600
+const REQUIRED_CLAIMS = ['exp', 'iat', 'sub', 'jti', 'room'] as const
 
 export interface TokenService {
   mint(input: { userId: string; roomId: string; userName?: string }): Promise<{ token: string; expiresAt: number; jti: string }>
   verify(token: string): Promise<VerifyResult>
 }
 
+/** Our rules on top of the JWT layer's: iat not in the future, a bounded lifetime, ids that pass the id rules. */
+function roomClaims(payload: Record<string, unknown>, nowS: number): VerifyResult {
+  const iat = typeof payload.iat === 'number' ? payload.iat : 0
+  const exp = typeof payload.exp === 'number' ? payload.exp : 0
+  if (iat > nowS + CLOCK_TOLERANCE_S) return { ok: false, code: 'token_invalid' }
+  if (exp - iat > MAX_TOKEN_LIFETIME_S) return { ok: false, code: 'token_invalid' }
+  const claims = ClaimsSchema.safeParse(payload)
+  if (!claims.success) return { ok: false, code: 'token_invalid', cause: claims.error }
+  const c = claims.data
+  return { ok: true, claims: { userId: c.sub, roomId: c.room, userName: c.name, jti: c.jti, expiresAt: c.exp * 1000 } }
+}
+
 export function createTokenService(opts: TokenOptions): TokenService {
-  // Imported once: jose would import raw bytes on every call (about 40% of a sign or verify on Node 20).
-  const key = crypto.subtle.importKey('raw', new TextEncoder().encode(opts.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
+  const rules: ClaimRules = { issuer: opts.issuer, audience: opts.audience, required: REQUIRED_CLAIMS, toleranceS: CLOCK_TOLERANCE_S }
+  const codec: JwtCodec = opts.hs256 ? createHs256Codec(opts.hs256(opts.secret), rules) : createJoseCodec(opts.secret, rules)
   const nowS = () => Math.floor(opts.clock.now() / 1000)
 
   return {
@@ -56,41 +73,17 @@ export function createTokenService(opts: TokenOptions): TokenService {
       const iat = nowS()
       const exp = iat + opts.ttlSeconds
       const jti = randomId()
-      const claims: Record<string, string> = { room: roomId }
+      // Key order is the token's byte order; kept as it was when jose's setters built it.
+      const claims: Record<string, unknown> = { room: roomId }
       if (userName) claims.name = userName
-      const token = await new SignJWT(claims)
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setSubject(userId)
-        .setIssuer(opts.issuer)
-        .setAudience(opts.audience)
-        .setIssuedAt(iat)
-        .setExpirationTime(exp)
-        .setJti(jti)
-        .sign(await key)
-      return { token, expiresAt: exp * 1000, jti }
+      Object.assign(claims, { sub: userId, iss: opts.issuer, aud: opts.audience, iat, exp, jti })
+      return { token: await codec.sign(claims), expiresAt: exp * 1000, jti }
     },
 
     async verify(token) {
-      try {
-        const { payload } = await jwtVerify(token, await key, {
-          algorithms: ['HS256'],
-          issuer: opts.issuer,
-          audience: opts.audience,
-          requiredClaims: ['exp', 'iat', 'sub', 'jti', 'room'],
-          clockTolerance: CLOCK_TOLERANCE_S,
-          currentDate: new Date(opts.clock.now()),
-        })
-        const iat = payload.iat ?? 0
-        if (iat > nowS() + CLOCK_TOLERANCE_S) return { ok: false, code: 'token_invalid' }
-        if ((payload.exp ?? 0) - iat > MAX_TOKEN_LIFETIME_S) return { ok: false, code: 'token_invalid' }
-        const claims = ClaimsSchema.safeParse(payload)
-        if (!claims.success) return { ok: false, code: 'token_invalid', cause: claims.error }
-        const c = claims.data
-        return { ok: true, claims: { userId: c.sub, roomId: c.room, userName: c.name, jti: c.jti, expiresAt: c.exp * 1000 } }
-      } catch (err) {
-        if (err instanceof joseErrors.JWTExpired) return { ok: false, code: 'token_expired', cause: err }
-        return { ok: false, code: 'token_invalid', cause: err }
-      }
+      const now = opts.clock.now()
+      const checked = await codec.verify(token, now)
+      return checked.ok ? roomClaims(checked.payload, Math.floor(now / 1000)) : checked
     },
   }
 }

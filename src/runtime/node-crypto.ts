@@ -1,0 +1,19 @@
+/**
+ * @module The synchronous HMAC-SHA256 that room tokens use on Node (`AppDeps.hs256`). jose's WebCrypto call
+ * hops to the thread pool on every sign and verify; node:crypto computes the same MAC on the calling thread.
+ */
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
+import type { Hs256Mac } from '../auth/hs256.js'
+
+/** An `Hs256Mac` keyed with `secret` encoded as UTF-8, as jose's `importKey('raw', TextEncoder...)` keys it. */
+export function nodeHs256(secret: string): Hs256Mac {
+  const key = createSecretKey(Buffer.from(secret, 'utf8'))
+  const mac = (input: string) => createHmac('sha256', key).update(input, 'utf8').digest()
+  return {
+    sign: mac,
+    verify(input, signature) {
+      const expected = mac(input)
+      return signature.byteLength === expected.byteLength && timingSafeEqual(expected, signature)
+    },
+  }
+}

@@ -1,0 +1,39 @@
+/** node:crypto HMAC for room tokens: the same MAC WebCrypto computes for jose, keyed the same way. */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { nodeHs256 } from '../../../src/runtime/node-crypto.js'
+
+async function webCryptoMac(secret: string, input: string): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  return new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(input)))
+}
+
+describe('nodeHs256', () => {
+  it('property: equals WebCrypto HMAC-SHA256 for any non-empty secret (UTF-8, lone surrogates, longer than a block) and ASCII input', async () => {
+    const anyUnit = fc.integer({ min: 0, max: 0xffff }).map((n) => String.fromCharCode(n))
+    const secret = fc.oneof(fc.string({ unit: anyUnit, minLength: 1, maxLength: 100 }), fc.string({ unit: 'binary', minLength: 60, maxLength: 200 }))
+    const ascii = fc.string({ unit: 'binary-ascii', maxLength: 400 })
+    await fc.assert(
+      fc.asyncProperty(secret, ascii, async (s, input) => {
+        const expected = await webCryptoMac(s, input)
+        const mac = nodeHs256(s)
+        expect(new Uint8Array(mac.sign(input))).toEqual(expected)
+        expect(mac.verify(input, expected)).toBe(true)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('refuses another MAC, a truncated one, a longer one and an empty one', () => {
+    const mac = nodeHs256('secret-0123456789-0123456789-0123456789')
+    const good = mac.sign('header.payload')
+    const flipped = Uint8Array.from(good)
+    flipped[31]! ^= 1
+    expect(mac.verify('header.payload', good)).toBe(true)
+    expect(mac.verify('header.payload', flipped)).toBe(false)
+    expect(mac.verify('header.payload', good.subarray(0, 31))).toBe(false)
+    expect(mac.verify('header.payload', Uint8Array.from([...good, 0]))).toBe(false)
+    expect(mac.verify('header.payload', new Uint8Array())).toBe(false)
+    expect(mac.verify('header.payloaD', good)).toBe(false)
+  })
+})
