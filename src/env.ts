@@ -21,7 +21,7 @@ export interface AppDeps {
   clock: Clock
   logger: Logger
   instanceId: string
-  /** The runtime's WebSocket upgrade helper (hono/bun, @hono/node-server, hono/cloudflare-workers). */
+  /** The runtime's WebSocket upgrade helper (our Node and Bun adapters in src/runtime/, hono/cloudflare-workers). */
   upgradeWebSocket: UpgradeWebSocket
   /** The TCP peer's address as the runtime sees it (getConnInfo), or null. */
   getRemoteAddress: (c: Context) => string | null
