@@ -33,4 +33,22 @@ export interface Connection {
   closeReason: ErrorCode | 'left' | null
   /** `"roomId":…,"userId":…,"from":…` as JSON, built once at join for every frame this peer relays. */
   stamp: string
+  /** True from the auth reply until the hub has announced the join: frames wait in `queue` meanwhile. */
+  admitting: boolean
+  /** Presence events of the room seen while this socket's store join was in flight (see Hub.prepare). */
+  early: PresenceEvent[] | null
+  /**
+   * Connection ids of the peers listed in this socket's auth reply whose `joined` event may still arrive
+   * from another instance: such a late event must not become a second `peer-joined`. Dropped after a while.
+   */
+  listed: Set<string> | null
+  listedUntil: number
+}
+
+export interface PresenceEvent {
+  kind: 'joined' | 'left'
+  userId: string
+  connectionId: string
+  instanceId: string
+  frame: string
 }

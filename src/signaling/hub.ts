@@ -6,7 +6,7 @@ import { closeCodeOf, ERRORS, type ErrorCode } from '../errors.js'
 import type { Clock } from '../lib/clock.js'
 import type { Logger } from '../lib/logger.js'
 import { channels, type Backend, type BusEnvelope, type PeerRecord } from '../storage/types.js'
-import type { Connection } from './connection.js'
+import type { Connection, PresenceEvent } from './connection.js'
 import { errorFrame, peerJoinedFrame, peerLeftFrame, roomClosedFrame } from './frames.js'
 import type { Metrics } from '../ops/metrics.js'
 
@@ -24,7 +24,14 @@ interface LocalRoom {
   remote: number
   unsubscribe: Promise<(() => Promise<void>) | null> | null
   lastTouch: number
+  /** Local sockets whose store join is in flight: they collect the room's presence events meanwhile. */
+  joining: Set<Connection>
 }
+
+/** Presence events kept per joining socket at most (a join takes one store round trip). */
+const MAX_EARLY_EVENTS = 1024
+/** How long a late `joined` event for a peer already listed in an auth reply is recognised. */
+const LISTED_WINDOW_MS = 10_000
 
 export interface HubOptions {
   backend: Backend
@@ -82,7 +89,7 @@ export function createHub(opts: HubOptions) {
   function roomFor(roomId: string): LocalRoom {
     let room = rooms.get(roomId)
     if (!room) {
-      room = { local: new Map(), roster: new Map(), remote: 0, unsubscribe: null, lastTouch: 0 }
+      room = { local: new Map(), roster: new Map(), remote: 0, unsubscribe: null, lastTouch: 0, joining: new Set() }
       rooms.set(roomId, room)
     }
     return room
@@ -108,6 +115,51 @@ export function createHub(opts: HubOptions) {
     for (const [userId, conn] of room.local) if (userId !== except) send(conn, frame)
   }
 
+  /**
+   * Tells a room's local sockets that a peer joined or left, at most once each: a socket whose auth reply
+   * listed that peer is not told again, and sockets still joining keep the event for `admit`.
+   */
+  function deliverPresence(peer: PeerRecord, kind: PresenceEvent['kind'], frame: string) {
+    const room = rooms.get(peer.roomId)
+    if (!room) return
+    for (const [userId, conn] of room.local) {
+      if (userId === peer.userId) continue
+      const listed = conn.listed?.delete(peer.connectionId) ?? false
+      if (!(listed && kind === 'joined')) send(conn, frame)
+    }
+    if (room.joining.size === 0) return
+    const event: PresenceEvent = { kind, userId: peer.userId, connectionId: peer.connectionId, instanceId: peer.instanceId, frame }
+    for (const conn of room.joining) {
+      const early = (conn.early ??= [])
+      if (early.length < MAX_EARLY_EVENTS) early.push(event)
+    }
+  }
+
+  /**
+   * Replays what the room said while `conn`'s join was in flight, against what its auth reply listed:
+   * a peer it already knows is not announced again, a peer that came and went is not announced at all.
+   */
+  function replayEarly(conn: Connection, room: LocalRoom, self: PeerRecord, listedPeers: PeerRecord[]) {
+    const known = new Set(listedPeers.map((p) => p.connectionId))
+    const awaitingJoined = new Set(known)
+    for (const e of conn.early ?? []) {
+      if (e.userId === self.userId) continue
+      awaitingJoined.delete(e.connectionId)
+      if (e.kind === 'joined') {
+        setRoster(room, e.userId, { instanceId: e.instanceId, connectionId: e.connectionId })
+        if (known.has(e.connectionId)) continue
+        known.add(e.connectionId)
+        send(conn, e.frame)
+      } else {
+        if (room.roster.get(e.userId)?.connectionId === e.connectionId) setRoster(room, e.userId, null)
+        if (known.delete(e.connectionId)) send(conn, e.frame)
+      }
+    }
+    conn.early = null
+    conn.listed = awaitingJoined.size > 0 ? awaitingJoined : null
+    conn.listedUntil = clock.now() + LISTED_WINDOW_MS
+  }
+
   async function publish(channel: string, envelope: BusEnvelope): Promise<boolean> {
     try {
       await backend.bus.publish(channel, envelope)
@@ -131,14 +183,14 @@ export function createHub(opts: HubOptions) {
         const local = room.local.get(e.peer.userId)
         if (local && local.id !== e.peer.connectionId) closeConnection(local, 'replaced')
         setRoster(room, e.peer.userId, { instanceId: e.peer.instanceId, connectionId: e.peer.connectionId })
-        deliverLocal(e.peer.roomId, peerJoinedFrame(e.peer, e.replaced, now), null, e.peer.userId)
+        deliverPresence(e.peer, 'joined', peerJoinedFrame(e.peer, e.replaced, now))
         return
       }
       case 'left': {
         const room = rooms.get(e.peer.roomId)
         if (!room) return
         if (room.roster.get(e.peer.userId)?.connectionId === e.peer.connectionId) setRoster(room, e.peer.userId, null)
-        deliverLocal(e.peer.roomId, peerLeftFrame(e.peer, e.reason, now), null, e.peer.userId)
+        deliverPresence(e.peer, 'left', peerLeftFrame(e.peer, e.reason, now))
         // Another instance's sweep expired a socket we still hold (its lease lapsed): it is no longer in the room.
         const zombie = connections.get(e.peer.connectionId)
         if (zombie) closeConnection(zombie, 'idle_timeout')
@@ -179,7 +231,7 @@ export function createHub(opts: HubOptions) {
   }
 
   function dropRoomIfIdle(roomId: string, room: LocalRoom) {
-    if (room.local.size > 0 || rooms.get(roomId) !== room) return
+    if (room.local.size > 0 || room.joining.size > 0 || rooms.get(roomId) !== room) return
     rooms.delete(roomId)
     const pending = room.unsubscribe
     if (pending) void pending.then((off) => off?.()).catch((err) => logger.debug('unsubscribe failed', { err }))
@@ -192,6 +244,7 @@ export function createHub(opts: HubOptions) {
     sendError,
     closeConnection,
     deliverLocal,
+    deliverPresence,
     publish,
     setMaxBuffered(bytes: number) {
       maxBuffered = bytes
@@ -223,16 +276,42 @@ export function createHub(opts: HubOptions) {
       return true
     },
 
+    /**
+     * Before the store join: subscribes to the room (once per instance) and collects its presence events
+     * for `conn` until `admit`, so that a peer joining elsewhere at the same moment is announced exactly once.
+     */
+    async prepare(conn: Connection, roomId: string) {
+      const room = roomFor(roomId)
+      room.joining.add(conn)
+      conn.early = null
+      subscribeRoom(roomId, room)
+      await room.unsubscribe
+    },
+
+    /** The store join failed or threw: stop collecting for `conn`. */
+    abandon(conn: Connection, roomId: string) {
+      const room = rooms.get(roomId)
+      conn.early = null
+      if (!room) return
+      room.joining.delete(conn)
+      dropRoomIfIdle(roomId, room)
+    },
+
     /** After a successful store join: local registration, roster, notifications, replacement. */
     async admit(conn: Connection, self: PeerRecord, others: PeerRecord[], replaced: PeerRecord | null) {
       const room = roomFor(self.roomId)
+      room.joining.delete(conn)
       subscribeRoom(self.roomId, room)
       for (const p of others) setRoster(room, p.userId, { instanceId: p.instanceId, connectionId: p.connectionId })
       const old = room.local.get(self.userId)
       // A join that a newer one of the same user already superseded in the store must not displace it.
-      if (conn.closeReason === 'replaced' && old && old !== conn) return
+      if (conn.closeReason === 'replaced' && old && old !== conn) {
+        conn.early = null
+        return
+      }
       room.local.set(self.userId, conn)
       setRoster(room, self.userId, { instanceId, connectionId: conn.id })
+      replayEarly(conn, room, self, others)
       if (old && old !== conn) closeConnection(old, 'replaced')
       // The replaced record may be a local socket whose own join has not reached this point yet.
       const pending = replaced?.instanceId === instanceId ? connections.get(replaced.connectionId) : undefined
@@ -246,9 +325,9 @@ export function createHub(opts: HubOptions) {
           code: 'replaced',
         })
       }
-      // Subscribed before anyone hears of us, so a remote peer's first broadcast cannot slip past.
+      // Subscribed (in prepare) before anyone hears of us, so a remote peer's first broadcast cannot slip past.
       await room.unsubscribe
-      deliverLocal(self.roomId, peerJoinedFrame(self, replaced !== null, clock.now()), null, self.userId)
+      deliverPresence(self, 'joined', peerJoinedFrame(self, replaced !== null, clock.now()))
       if (room.remote > 0) await publish(channels.room(self.roomId), { kind: 'joined', origin: instanceId, peer: self, replaced: replaced !== null })
     },
 
@@ -256,7 +335,7 @@ export function createHub(opts: HubOptions) {
     async announceLeft(peer: PeerRecord, reason: string) {
       const room = rooms.get(peer.roomId)
       if (room?.roster.get(peer.userId)?.connectionId === peer.connectionId) setRoster(room, peer.userId, null)
-      deliverLocal(peer.roomId, peerLeftFrame(peer, reason, clock.now()), null, peer.userId)
+      deliverPresence(peer, 'left', peerLeftFrame(peer, reason, clock.now()))
       if (room === undefined || room.remote > 0) await publish(channels.room(peer.roomId), { kind: 'left', origin: instanceId, peer, reason })
     },
 

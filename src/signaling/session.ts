@@ -92,7 +92,7 @@ export function createSessions(d: SessionDeps) {
     } catch (err) {
       logger.warn('leave failed; telling local peers only', { roomId, err })
       const gone: PeerRecord = { roomId, userId, userName: conn.userName ?? userId, connectionId: conn.id, instanceId: d.instanceId, joinedAt: 0, leaseUntil: 0 }
-      hub.deliverLocal(roomId, peerLeftFrame(gone, reason, clock.now()), null, userId)
+      hub.deliverPresence(gone, 'left', peerLeftFrame(gone, reason, clock.now()))
     }
   }
 
@@ -122,8 +122,19 @@ export function createSessions(d: SessionDeps) {
       joinedAt: now,
       leaseUntil: now + config.leaseTtlMs,
     }
-    const joined = await backend.rooms.join({ peer: self, maxPeers: config.rooms.maxPeers, maxRooms: config.rooms.maxRooms, now })
-    if (!joined.ok) return failAuth(conn, joined.reason, c.userId, c.roomId)
+    // Subscribed to the room before the join commits: no presence published after it can be missed.
+    await hub.prepare(conn, c.roomId)
+    let joined: Awaited<ReturnType<typeof backend.rooms.join>>
+    try {
+      joined = await backend.rooms.join({ peer: self, maxPeers: config.rooms.maxPeers, maxRooms: config.rooms.maxRooms, now })
+    } catch (err) {
+      hub.abandon(conn, c.roomId)
+      throw err
+    }
+    if (!joined.ok) {
+      hub.abandon(conn, c.roomId)
+      return failAuth(conn, joined.reason, c.userId, c.roomId)
+    }
     conn.userId = c.userId
     conn.roomId = c.roomId
     conn.userName = self.userName
@@ -138,9 +149,15 @@ export function createSessions(d: SessionDeps) {
       return depart(conn)
     }
     conn.state = 'joined'
+    conn.admitting = true
     hub.send(conn, authReply(conn, self, joined.peers, c.expiresAt, now))
-    await hub.admit(conn, self, joined.peers, joined.replaced)
-    // Frames that arrived during the join, including while admit awaited the bus, in arrival order.
+    try {
+      await hub.admit(conn, self, joined.peers, joined.replaced)
+    } finally {
+      conn.admitting = false
+    }
+    // Frames that arrived during the join and while the room was told of it, in arrival order: nobody
+    // gets a frame from this peer before its peer-joined.
     while (conn.queue.length > 0 && !isClosed(conn)) onJoinedFrame(conn, conn.queue.shift() as string, clock.now())
   }
 
@@ -249,7 +266,7 @@ export function createSessions(d: SessionDeps) {
     switch (conn.state) {
       case 'joined':
         // Earlier frames may still wait for the join to finish; keep the order.
-        return conn.queue.length > 0 ? enqueue(conn, raw) : onJoinedFrame(conn, raw, now)
+        return conn.admitting || conn.queue.length > 0 ? enqueue(conn, raw) : onJoinedFrame(conn, raw, now)
       case 'authenticating':
         return enqueue(conn, raw)
       case 'pending': {
@@ -291,6 +308,10 @@ export function createSessions(d: SessionDeps) {
         queue: [],
         closeReason: null,
         stamp: '',
+        admitting: false,
+        early: null,
+        listed: null,
+        listedUntil: 0,
       }
       conn.authTimer = setTimeout(() => {
         conn.authTimer = null
@@ -320,6 +341,7 @@ export function createSessions(d: SessionDeps) {
     closeIdle(now: number): number {
       let closed = 0
       for (const conn of hub.connections.values()) {
+        if (conn.listed && now > conn.listedUntil) conn.listed = null
         if (conn.state !== 'joined' || conn.closeReason !== null || now - conn.lastSeen <= ws.heartbeatTimeoutMs) continue
         hub.closeConnection(conn, 'idle_timeout')
         closed++
