@@ -156,6 +156,11 @@ export function createHub(opts: HubOptions) {
       }
     }
     conn.early = null
+    // A local peer already admitted has been announced (its admit does that without yielding): only
+    // peers on other instances, or local ones still joining, can still send a late `joined`.
+    for (const p of listedPeers) {
+      if (p.instanceId === instanceId && room.local.get(p.userId)?.id === p.connectionId) awaitingJoined.delete(p.connectionId)
+    }
     conn.listed = awaitingJoined.size > 0 ? awaitingJoined : null
     conn.listedUntil = clock.now() + LISTED_WINDOW_MS
   }
@@ -312,6 +317,9 @@ export function createHub(opts: HubOptions) {
       room.local.set(self.userId, conn)
       setRoster(room, self.userId, { instanceId, connectionId: conn.id })
       replayEarly(conn, room, self, others)
+      // No await from local.set to here: a local socket joining at the same moment either listed us or
+      // collected this event in prepare. The room subscription is live since prepare.
+      deliverPresence(self, 'joined', peerJoinedFrame(self, replaced !== null, clock.now()))
       if (old && old !== conn) closeConnection(old, 'replaced')
       // The replaced record may be a local socket whose own join has not reached this point yet.
       const pending = replaced?.instanceId === instanceId ? connections.get(replaced.connectionId) : undefined
@@ -325,9 +333,6 @@ export function createHub(opts: HubOptions) {
           code: 'replaced',
         })
       }
-      // Subscribed (in prepare) before anyone hears of us, so a remote peer's first broadcast cannot slip past.
-      await room.unsubscribe
-      deliverPresence(self, 'joined', peerJoinedFrame(self, replaced !== null, clock.now()))
       if (room.remote > 0) await publish(channels.room(self.roomId), { kind: 'joined', origin: instanceId, peer: self, replaced: replaced !== null })
     },
 
