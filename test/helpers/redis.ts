@@ -3,9 +3,10 @@
  * child (for restart and fault tests), and server processes (the real Node entry) sharing one Redis.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
-import { TEST_SECRET } from './server.js'
+import { freePort, TEST_SECRET } from './server.js'
+
+export { freePort }
 
 export const redisServerAvailable = () => spawnSync('redis-server', ['--version']).status === 0
 
@@ -45,16 +46,6 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address()
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0))
-    })
-  })
-}
 
 /** Waits for a line matching `pattern` on a child's output (all of which lands in `output`); rejects if the child exits first. */
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, output: string[]): Promise<RegExpExecArray> {

@@ -4,11 +4,11 @@
  * the Redis backend, and the SIGTERM drain.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteKeys, randomPrefix } from '../helpers/redis.js'
 import { BUN_PATH, bunAvailable, need, REDIS_URL, redisAvailable } from '../helpers/requirements.js'
+import { httpGet, rawRequest } from '../helpers/raw-http.js'
 import { freePort, TEST_SECRET } from '../helpers/server.js'
 import { TestClient, type Frame } from '../helpers/ws-client.js'
 
@@ -88,30 +88,6 @@ const burst = (from: string, to: string) => [
 ]
 const tagOf = (f: Frame) => (f.type === 'sdp-offer' ? 'offer' : /^candidate:(\d+)/.exec(String(f.data?.candidate?.candidate))?.[1])
 
-/** Sends a raw HTTP request over TCP; resolves with the response once the server ends the connection. */
-function rawRequest(port: number, request: string, timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port })
-    let response = ''
-    const timer = setTimeout(() => {
-      socket.destroy()
-      reject(new Error(`connection still open after ${timeoutMs} ms; got ${JSON.stringify(response)}`))
-    }, timeoutMs)
-    socket.setEncoding('utf8')
-    socket.on('data', (chunk: string) => (response += chunk))
-    const done = () => {
-      clearTimeout(timer)
-      socket.destroy()
-      resolve(response)
-    }
-    socket.once('end', done)
-    socket.once('close', done)
-    socket.once('error', () => undefined)
-    socket.write(request)
-  })
-}
-const httpGet = (headers: string[]) => `GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n`
-
 describe.skipIf(!available)('our server on Bun', () => {
   let server: BunProcess
   beforeAll(async () => {
@@ -175,11 +151,11 @@ describe.skipIf(!available)('our server on Bun', () => {
 
   it('answers a non-WebSocket Upgrade with 400 upgrade_required as JSON and closes', async () => {
     for (const upgrade of ['h2c', 'foo']) {
-      const response = await rawRequest(server.port, httpGet(['Connection: Upgrade, HTTP2-Settings', `Upgrade: ${upgrade}`, 'HTTP2-Settings: AAMAAABkAAQAAP__']))
+      const response = (await rawRequest(server.port, httpGet(['Connection: Upgrade, HTTP2-Settings', `Upgrade: ${upgrade}`, 'HTTP2-Settings: AAMAAABkAAQAAP__']))).response
       expect(response).toMatch(/^HTTP\/1\.1 400 /)
       expect(response).toContain('{"error":"Only WebSocket upgrades are supported","code":"upgrade_required"}')
     }
-    const noKey = await rawRequest(server.port, httpGet(['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13']))
+    const noKey = (await rawRequest(server.port, httpGet(['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13']))).response
     expect(noKey).toMatch(/^HTTP\/1\.1 400 /)
     expect(noKey).toContain('"code":"upgrade_required"')
     const plain = await fetch(`${server.http}/ws`)
