@@ -59,7 +59,7 @@ export function createApp(deps: AppDeps) {
   })
   const ipOf = (c: Context) => clientIp(c, config.trustProxyHops, deps.getRemoteAddress)
   const limitStore = deps.rateLimitStore ?? ((name: string) => backend.rateLimitStore?.(name) ?? defaultRateLimitStore())
-  const adminOnly = requireAdmin(config)
+  const adminOnly = requireAdmin(config, deps.bearerHash)
   const ws = websocketHandlers({
     config,
     hub,
@@ -78,7 +78,7 @@ export function createApp(deps: AppDeps) {
   app.use(requestId())
   app.use('/api/*', cors({ origin: config.corsOrigins === '*' ? '*' : config.corsOrigins, allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 600 }))
   app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw httpError('payload_too_large') } }))
-  app.route('/api/auth', tokenRoutes({ config, tokens, ipOf, store: limitStore('mint') }))
+  app.route('/api/auth', tokenRoutes({ config, tokens, ipOf, store: limitStore('mint'), bearerHash: deps.bearerHash }))
   app.route('/api/rooms', roomRoutes({ config, rooms: backend.rooms, tokens, clock, requireAdmin: adminOnly }))
   app.route('/api', opsRoutes({ config, backend, hub, metrics, monitor, clock, instanceId, startedAt, isDraining, runCleanup, gc: deps.gc, requireAdmin: adminOnly, gcLimitStore: limitStore('gc') }))
   const renderMetrics = deps.renderMetrics

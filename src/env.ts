@@ -2,6 +2,7 @@
 import type { Context } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
 import type { Store } from 'hono-rate-limiter'
+import type { BearerHash } from './auth/guards.js'
 import type { Hs256MacFactory } from './auth/hs256.js'
 import type { Config } from './config.js'
 import type { Clock } from './lib/clock.js'
@@ -35,4 +36,6 @@ export interface AppDeps {
   rateLimitStore?: (name: string) => Store
   /** A synchronous HMAC-SHA256 for room tokens (node:crypto); absent, tokens go through jose on WebCrypto. */
   hs256?: Hs256MacFactory
+  /** A synchronous digest for the admin and issuer key checks (node:crypto); absent, WebCrypto SHA-256. */
+  bearerHash?: BearerHash
 }

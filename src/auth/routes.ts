@@ -5,7 +5,7 @@ import type { Config } from '../config.js'
 import { errorBody } from '../errors.js'
 import { jsonBody } from '../lib/http.js'
 import { TokenRequestSchema } from '../protocol/http-bodies.js'
-import { requireIssuer } from './guards.js'
+import { requireIssuer, type BearerHash } from './guards.js'
 import { describeTtl, type TokenService } from './tokens.js'
 
 export interface TokenRouteDeps {
@@ -13,6 +13,7 @@ export interface TokenRouteDeps {
   tokens: TokenService
   ipOf: (c: Context) => string | null
   store: Store
+  bearerHash?: BearerHash
 }
 
 /** Per-IP window for minting; failed attempts count too, so a wrong issuer key cannot be brute-forced. */
@@ -24,7 +25,7 @@ export function tokenRoutes(d: TokenRouteDeps) {
     message: errorBody('rate_limited', 'Too many token requests; retry after the time in Retry-After'),
     store: d.store,
   })
-  return new Hono().post('/token', limit, requireIssuer(d.config), ...jsonBody(TokenRequestSchema), async (c) => {
+  return new Hono().post('/token', limit, requireIssuer(d.config, d.bearerHash), ...jsonBody(TokenRequestSchema), async (c) => {
     const body = c.req.valid('json')
     const minted = await d.tokens.mint(body)
     return c.json({

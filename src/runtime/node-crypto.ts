@@ -2,7 +2,7 @@
  * @module The synchronous HMAC-SHA256 that room tokens use on Node (`AppDeps.hs256`). jose's WebCrypto call
  * hops to the thread pool on every sign and verify; node:crypto computes the same MAC on the calling thread.
  */
-import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
 import type { Hs256Mac } from '../auth/hs256.js'
 
 /** An `Hs256Mac` keyed with `secret` encoded as UTF-8, as jose's `importKey('raw', TextEncoder...)` keys it. */
@@ -17,3 +17,6 @@ export function nodeHs256(secret: string): Hs256Mac {
     },
   }
 }
+
+/** SHA-256 hex on the calling thread, for the bearer key checks (`AppDeps.bearerHash`). */
+export const nodeSha256Hex = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex')

@@ -13,7 +13,7 @@ import { randomId } from '../lib/ids.js'
 import { createLogger, type Logger } from '../lib/logger.js'
 import type { Backend } from '../storage/types.js'
 import { createBackend } from './backend.js'
-import { nodeHs256 } from './node-crypto.js'
+import { nodeHs256, nodeSha256Hex } from './node-crypto.js'
 import { handleUpgrades, upgradeWebSocket } from './node-upgrade.js'
 import { createWsServer, startPinging } from './node-ws.js'
 import { createPrometheus } from './prometheus.js'
@@ -56,6 +56,7 @@ export async function startNodeServer(config: Config, opts: NodeServerOptions = 
     gc,
     renderMetrics: async () => ({ contentType: prometheus.contentType, body: await prometheus.render() }),
     hs256: nodeHs256,
+    bearerHash: nodeSha256Hex,
   })
   const wss = createWsServer({ maxPayload: config.ws.maxMessageBytes })
   const stopPinging = startPinging(wss, config.ws.pingIntervalMs)
