@@ -31,7 +31,7 @@ export interface Connection {
   queue: string[]
   /** Why the server closed it, when it did; decides the `peer-left` reason. */
   closeReason: ErrorCode | 'left' | null
-  /** `"roomId":…,"userId":…,"from":…` as JSON, built once at join for every frame this peer relays. */
+  /** `"roomId":…,"userId":…,"from":…` as JSON, built at the first relay (idle peers never need it). */
   stamp: string
   /** True from the auth reply until the hub has announced the join: frames wait in `queue` meanwhile. */
   admitting: boolean
