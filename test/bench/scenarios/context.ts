@@ -1,5 +1,4 @@
 /** @module What every scenario gets, and the common server lifecycle around one measured run. */
-import type { Hist } from '../lib/hist.js'
 import type { Options } from '../lib/args.js'
 import { protocolOf, startServer, type RunningServer, type Secrets, type ServerKind } from '../lib/servers.js'
 import type { WorkerPool } from '../lib/workers.js'
@@ -18,14 +17,7 @@ export interface RunResult {
   notes: string[]
 }
 
-export interface SignalResult {
-  sent: number
-  received: number
-  unstamped: number
-  ms: number
-  hist: Hist
-  rounds?: number
-}
+export type { SignalResult } from '../load/signal-ops.js'
 
 export interface CycleResult {
   done: number
