@@ -89,14 +89,21 @@ export class AppError extends Error {
 
 export const errorBody = (code: ErrorCode, message?: string) => ({ error: message ?? ERRORS[code].message, code })
 
+/** Our JSON error envelope as a Response; the status defaults to the table's. */
+export function errorResponse(code: ErrorCode, opts: { status?: number; message?: string; headers?: Record<string, string> } = {}): Response {
+  return new Response(JSON.stringify(errorBody(code, opts.message)), {
+    status: opts.status ?? ERRORS[code].status,
+    headers: { 'content-type': 'application/json; charset=UTF-8', ...opts.headers },
+  })
+}
+
+/** What every runtime answers an `Upgrade:` other than websocket (h2c, ...): 400, then the connection is closed. */
+export const nonWebSocketUpgrade = (headers?: Record<string, string>) =>
+  errorResponse('upgrade_required', { status: 400, message: 'Only WebSocket upgrades are supported', headers })
+
 /** An HTTPException whose response is our JSON error envelope; thrown from middleware and handlers. */
 export function httpError(code: ErrorCode, headers?: Record<string, string>, message?: string): HTTPException {
-  const spec: ErrorSpec = ERRORS[code]
-  const res = new Response(JSON.stringify(errorBody(code, message)), {
-    status: spec.status,
-    headers: { 'content-type': 'application/json; charset=UTF-8', ...headers },
-  })
-  return new HTTPException(spec.status, { res })
+  return new HTTPException(ERRORS[code].status, { res: errorResponse(code, { message, headers }) })
 }
 
 export const closeCodeOf = (code: ErrorCode): CloseCodeValue | undefined => (ERRORS[code] as ErrorSpec).close

@@ -3,7 +3,7 @@
  * `room`, `jti`, `iss`, `aud` are all required on verify. The JWT layer is jose on WebCrypto unless the runtime
  * injects a synchronous HMAC (`hs256`, Node), which gives the same answers at a fraction of the CPU.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { IdSchema, UserNameSchema } from '../protocol/ids.js'
 import type { Clock } from '../lib/clock.js'
 import { randomId } from '../lib/ids.js'

@@ -9,6 +9,7 @@
 import type { Context } from 'hono'
 import type { ConnInfo } from 'hono/conninfo'
 import { defineWebSocketHelper, type WSEvents } from 'hono/ws'
+import { errorResponse, nonWebSocketUpgrade } from '../errors.js'
 import { BunSocket, WriteBatch, type ServerWebSocket } from './bun-socket.js'
 
 /** What we use of Bun's Server, which Bun passes to `fetch` as its second argument (Hono's `c.env`). */
@@ -19,9 +20,6 @@ export interface BunServer {
 
 /** Bun's default backpressureLimit, past which `send` silently drops. */
 const BUN_BACKPRESSURE_LIMIT = 16 * 1024 * 1024
-
-const jsonError = (status: number, error: string, code: string) =>
-  new Response(JSON.stringify({ error, code }), { status, headers: { 'content-type': 'application/json', connection: 'close' } })
 
 /** The TCP peer of the request, as Bun.serve saw it. */
 export function getConnInfo(c: Context): ConnInfo {
@@ -34,7 +32,7 @@ export function getConnInfo(c: Context): ConnInfo {
 export function refuseOtherUpgrades<E>(fetch: (request: Request, env: E) => Response | Promise<Response>) {
   return (request: Request, env: E): Response | Promise<Response> => {
     const upgrade = request.headers.get('upgrade')
-    if (upgrade !== null && upgrade.toLowerCase() !== 'websocket') return jsonError(400, 'Only WebSocket upgrades are supported', 'upgrade_required')
+    if (upgrade !== null && upgrade.toLowerCase() !== 'websocket') return nonWebSocketUpgrade({ connection: 'close' })
     return fetch(request, env)
   }
 }
@@ -63,7 +61,7 @@ export function createBunWebSocket(o: BunWebSocketOptions) {
     const data = new BunSocket(events, protocol, batch)
     if ((c.env as BunServer).upgrade(c.req.raw, { data })) return new Response(null)
     // No Sec-WebSocket-Key and the like (a wrong Sec-WebSocket-Version Bun answers itself, with 426).
-    return jsonError(400, 'Invalid WebSocket handshake', 'upgrade_required')
+    return errorResponse('upgrade_required', { status: 400, message: 'Invalid WebSocket handshake', headers: { connection: 'close' } })
   })
 
   const websocket = {

@@ -10,6 +10,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { defineWebSocketHelper, WSContext, type WSEvents, type WSReadyState } from 'hono/ws'
 import type { WebSocket, WebSocketServer } from 'ws'
+import { errorResponse, nonWebSocketUpgrade } from '../errors.js'
 
 /** How long an upgrade may take from request to handshake before its socket is destroyed. */
 const UPGRADE_TIMEOUT_MS = 10_000
@@ -41,9 +42,6 @@ async function refuse(socket: Duplex, res: Response) {
   })
   if (!socket.destroyed) socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`)
 }
-
-const jsonError = (status: number, error: string, code: string) =>
-  new Response(JSON.stringify({ error, code }), { status, headers: { 'content-type': 'application/json' } })
 
 function toRequest(req: IncomingMessage): Request {
   const headers = new Headers()
@@ -172,7 +170,7 @@ export function handleUpgrades(server: Server, wss: WebSocketServer, fetch: Fetc
     socket.on('error', ignore)
     const disarm = armUpgradeTimeout(socket)
     if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
-      void refuse(socket, jsonError(400, 'Only WebSocket upgrades are supported', 'upgrade_required'))
+      void refuse(socket, nonWebSocketUpgrade())
       return
     }
     void admit(req, socket, head, disarm)
@@ -185,7 +183,7 @@ export function handleUpgrades(server: Server, wss: WebSocketServer, fetch: Fetc
       res = await fetch(toRequest(req), env)
     } catch (err) {
       onError(err)
-      res = jsonError(400, 'Bad upgrade request', 'invalid_request')
+      res = errorResponse('upgrade_required', { status: 400, message: 'Bad upgrade request' })
     }
     const events = env[ACCEPTED]
     if (!events) return refuse(socket, res)

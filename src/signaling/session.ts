@@ -354,7 +354,8 @@ export function createSessions(d: SessionDeps) {
       for (const conn of [...hub.connections.values()]) {
         const wasJoined = conn.state === 'joined'
         hub.closeConnection(conn, 'draining')
-        // Runtimes that run the close handler inside close() (Bun) have already departed this peer.
+        // A runtime that ran the close handler inside close() has departed this peer already (our adapters
+        // defer it, but the SocketPort contract does not promise that).
         if (!wasJoined || isClosed(conn)) continue
         conn.state = 'closed'
         hub.unregister(conn)

@@ -1,5 +1,4 @@
 /** @module Starts the real Node server in process on an ephemeral loopback port, with test-friendly config. */
-import { createServer } from 'node:net'
 import { parseConfig } from '../../src/config.js'
 import { createLogger, type Logger } from '../../src/lib/logger.js'
 import { startNodeServer, type NodeServerOptions, type RunningServer } from '../../src/runtime/node-server.js'
@@ -17,18 +16,7 @@ export interface TestServer extends RunningServer {
   api(path: string, init?: RequestInit): Promise<{ status: number; body: any }>
 }
 
-/** A TCP port that was free a moment ago on loopback (for SIGNALING_PORT, which 0 would disable). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      probe.close(() => resolve(port))
-    })
-  })
-}
+export { freePort } from './net.js'
 
 /**
  * Boots a server with `env` on top of test defaults (PORT=0, no second listener, loopback, silent

@@ -1,6 +1,5 @@
 /** @module Readers for a child's own resource use from /proc (Linux): CPU time, RSS, open files; plus a free-port helper. */
 import { readFileSync, readdirSync } from 'node:fs'
-import { createServer } from 'node:net'
 
 /** Clock ticks per second for /proc/<pid>/stat times (getconf CLK_TCK; 100 on Linux x86-64). */
 const CLK_TCK = 100
@@ -28,18 +27,7 @@ export function openFiles(pid: number): number {
 
 export const loadAverage = (): number[] => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number)
 
-/** A loopback port that was free a moment ago (for servers that cannot take PORT=0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      s.close(() => resolve(port))
-    })
-  })
-}
+export { freePort } from '../../helpers/net.js'
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
