@@ -1,39 +1,16 @@
-/** @module Joining under pressure: the same user joining again, joins that race, frames sent while a join is in flight. */
+/**
+ * @module Joining races that need the server's internals to set up (a gated store join, a held announcement), so they
+ * run on Node in process only. What a client sees of joining on every target is in scenarios/sessions.ts.
+ */
 import { describe, expect, it } from 'vitest'
 import { createMemoryBackend, createMemoryState } from '../../src/storage/memory.js'
 import type { Backend } from '../../src/storage/types.js'
 import { startTestServer } from '../helpers/server.js'
 import { TestClient } from '../helpers/ws-client.js'
-import { gate, joinAll, presence, settled, until, withServer } from './support/scenario.js'
+import { gate, joinAll, settled } from './support/in-process.js'
+import { presence, until } from './support/scenario.js'
 
 describe('same user joins again', () => {
-  it('closes the old socket with 4009, announces one replacement and leaves no ghost', () =>
-    withServer({}, async (server) => {
-      const { watcher, alice } = await joinAll(server, 'replace', ['watcher', 'alice'])
-      const { client: alice2, reply } = await TestClient.join(server.ws, await server.token('alice', 'replace'))
-      expect(reply.data?.peers.map((p: { userId: string }) => p.userId)).toEqual(['watcher'])
-      expect((await alice.waitClose()).code).toBe(4009)
-      expect(alice.frames.at(-1)).toMatchObject({ type: 'error', data: { code: 'replaced' } })
-      expect(await watcher.next()).toMatchObject({ type: 'peer-joined', userId: 'alice', data: { replaced: true } })
-      await settled(server, 2)
-      expect(presence(await watcher.sync())).toEqual([])
-      // The old socket saw neither its own replacement nor anything after it.
-      expect(presence(alice.frames.slice(2))).toEqual([])
-      const room = await server.api('/api/rooms/replace')
-      expect(room.body.peers.filter((p: { userId: string }) => p.userId === 'alice')).toHaveLength(1)
-      expect(room.body.peerCount).toBe(2)
-      // Signals reach the new socket.
-      watcher.send({ type: 'sdp-offer', targetUserId: 'alice', data: { type: 'offer', sdp: 'v=0' } })
-      expect(await alice2.next()).toMatchObject({ type: 'sdp-offer', from: 'watcher' })
-
-      await alice2.close()
-      expect(await watcher.next()).toMatchObject({ type: 'peer-left', userId: 'alice' })
-      await settled(server, 1)
-      expect(presence(await watcher.sync())).toEqual([])
-      expect((await server.api('/api/rooms/replace')).body.peers.map((p: { userId: string }) => p.userId)).toEqual(['watcher'])
-      await watcher.close()
-    }))
-
   it('keeps the newer socket when an older join of the same user completes after it', async () => {
     // The store answers alice's first join only after her second socket is in: the order two
     // concurrent joins can take on a networked store.

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { httpGet, rawRequest } from '../helpers/raw-http.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { TestClient } from '../helpers/ws-client.js'
-import { joinAll, ofType } from './support/scenario.js'
+import { joinAll } from './support/in-process.js'
+import { ofType, until } from './support/scenario.js'
 
 /** The RFC 6455 sample key: a valid Sec-WebSocket-Key. */
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ=='
@@ -80,22 +81,31 @@ describe('upgrade edge cases', () => {
   })
 })
 
+/** Short enough to wait out, long enough that the away state is seen before it ends. */
+const GRACE = 1500
+
 describe('protocol-level ping', () => {
   let server: TestServer
   beforeAll(async () => {
-    server = await startTestServer({ WS_PING_INTERVAL: '100' })
+    server = await startTestServer({ WS_PING_INTERVAL: '100', RECONNECT_GRACE: String(GRACE) })
   })
   afterAll(async () => {
     await server.close()
   })
 
-  it('terminates a client that does not answer pings, and the room sees one peer-left', async () => {
+  it('terminates a client that does not answer pings; it is away for the grace, then the room sees one peer-left', async () => {
     const { watcher } = await joinAll(server, 'pings', ['watcher'])
     const { client: mute } = await TestClient.join(server.ws, await server.token('mute', 'pings'), {}, { autoPong: false })
     expect((await watcher.next('peer-joined')).userId).toBe('mute')
     const { code } = await mute.waitClose(3000)
+    const closedAt = Date.now()
     expect(code).toBe(1006)
-    expect(await watcher.next('peer-left')).toMatchObject({ userId: 'mute', data: { reason: 'disconnected' } })
+    // Terminated, not closed: the peer stays in the room, away, and nobody is told yet.
+    await until(async () => (await server.api('/api/stats')).body.server.awayPeers === 1, 'mute is away')
+    expect((await server.api('/api/rooms/pings')).body.peers.map((p: { userId: string }) => p.userId).sort()).toEqual(['mute', 'watcher'])
+    expect(await watcher.next('peer-left', GRACE + 3000)).toMatchObject({ userId: 'mute', data: { reason: 'disconnected' } })
+    // The client saw its close a little after the server terminated it: the grace ran from before closedAt.
+    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(GRACE - 200)
     // A further cleanup pass must not announce it again.
     expect((await server.api('/api/maintenance/cleanup', { method: 'POST' })).status).toBe(200)
     expect(ofType(await watcher.sync(), 'peer-left')).toEqual([])

@@ -1,8 +1,8 @@
-/** @module Shared steps for the end-to-end scenarios: joining peers, forging tokens, fake SDP and candidates. */
+/** @module Shared steps for the end-to-end scenarios: forging tokens, fake SDP and candidates, frame filters, waiting. */
 import { SignJWT } from 'jose'
 import { expect } from 'vitest'
-import { startTestServer, TEST_SECRET, type TestServer } from '../../helpers/server.js'
-import { TestClient, type Frame } from '../../helpers/ws-client.js'
+import { TEST_SECRET } from '../../helpers/server.js'
+import type { Frame } from '../../helpers/ws-client.js'
 
 /** The defaults of src/config.ts (TOKEN_ISSUER, TOKEN_AUDIENCE). */
 export const ISSUER = 'octatecode-p2p-backend'
@@ -30,23 +30,6 @@ export function forgeToken(o: ForgeOptions = {}): Promise<string> {
     .setExpirationTime(o.exp ?? now + 3600)
     .setJti(crypto.randomUUID())
     .sign(new TextEncoder().encode(o.secret ?? TEST_SECRET))
-}
-
-/** Joins users one after another, each waiting for its auth reply; returns the clients by user id. */
-export async function joinAll<const U extends string>(
-  server: TestServer,
-  roomId: string,
-  userIds: readonly U[],
-  url = server.ws,
-): Promise<Record<U, TestClient>> {
-  const out = {} as Record<U, TestClient>
-  for (const userId of userIds) {
-    const { client } = await TestClient.join(url, await server.token(userId, roomId), { userId, roomId })
-    // Earlier peers see this one arrive; consume that so later assertions start clean.
-    for (const earlier of Object.values<TestClient>(out)) expect((await earlier.next('peer-joined')).userId).toBe(userId)
-    out[userId] = client
-  }
-  return out
 }
 
 /** A plausible ~1 KB SDP body, tagged so a receiver can tell whose it is. */
@@ -101,34 +84,20 @@ export async function until(condition: () => boolean | Promise<boolean>, what: s
   }
 }
 
+/** The exact `peer-left` frame the others get. */
+export const peerLeft = (roomId: string, userId: string, reason: string) => ({
+  type: 'peer-left',
+  roomId,
+  userId,
+  data: { userId, reason },
+  timestamp: expect.any(Number),
+})
+
+/**
+ * Waits out a span of time. Only for checking that something does NOT happen during it (nothing to await);
+ * everything that does happen is awaited as an event.
+ */
+export const elapse = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
 /** Presence frames (peer-joined, peer-left) in a list. */
 export const presence = (frames: Frame[]) => frames.filter((f) => f.type === 'peer-joined' || f.type === 'peer-left')
-
-/** Runs `body` against a fresh server and always closes it. */
-export async function withServer(env: Record<string, string>, body: (server: TestServer) => Promise<void>) {
-  const server = await startTestServer(env)
-  try {
-    await body(server)
-  } finally {
-    await server.close()
-  }
-}
-
-/** Waits until the server has processed closes down to `n` open sockets (its close handlers ran). */
-export const settled = (server: TestServer, n: number) => until(() => server.wss.clients.size === n, `${n} sockets remain`)
-
-/** A one-shot gate for a wrapped store call: `hold()` inside the call, `held` for the test, `release()` to let it go on. */
-export function gate() {
-  let signal: () => void = () => undefined
-  let open: () => void = () => undefined
-  const held = new Promise<void>((resolve) => (signal = resolve))
-  const released = new Promise<void>((resolve) => (open = resolve))
-  return {
-    held,
-    release: () => open(),
-    async hold() {
-      signal()
-      await released
-    },
-  }
-}

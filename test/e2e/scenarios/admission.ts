@@ -1,0 +1,92 @@
+/** @module Upgrade admission: connections per address and per instance, Origin, memory. Refused before any WebSocket exists. */
+import { describe, expect, it } from 'vitest'
+import { until } from '../support/scenario.js'
+import { deploy, type Stage } from '../support/stage.js'
+import type { Target } from '../support/target.js'
+
+/** Resolves with the HTTP status and body an upgrade was refused with; fails if it was accepted. */
+async function refusedUpgrade(s: Stage, peer: number, headers: Record<string, string> = {}, url?: string): Promise<{ status: number; body: string }> {
+  try {
+    const client = await s.open(peer, { headers, url })
+    await client.close()
+  } catch (err) {
+    const { status, body } = err as { status?: number; body?: string }
+    if (status !== undefined) return { status, body: body ?? '' }
+    throw err
+  }
+  throw new Error('upgrade was accepted')
+}
+
+/** Open sockets of peer `peer`'s instance, as its /api/stats counts them. */
+const connections = async (s: Stage, peer: number): Promise<number> => (await s.api('/api/stats', undefined, peer)).body.server.connections
+
+export function admissionScenarios(target: Target) {
+  describe('connections per address and Origin (MAX_CONNECTIONS_PER_IP=2, CORS_ORIGINS=https://app.example)', () => {
+    const s = deploy(target, { MAX_CONNECTIONS_PER_IP: '2', CORS_ORIGINS: 'https://app.example' })
+
+    it('refuses a third upgrade from one address with 429 too_many_connections, and accepts again after one closes', async () => {
+      for (let instance = 0; instance < s.instances; instance++) {
+        const first = await s.open(instance)
+        const second = await s.open(instance + s.instances)
+        const refused = await refusedUpgrade(s, instance)
+        expect(refused.status).toBe(429)
+        expect(JSON.parse(refused.body)).toMatchObject({ code: 'too_many_connections' })
+        await first.close()
+        // The server forgets the socket when it sees the close, which may follow the client's view a little.
+        await until(async () => (await connections(s, instance)) === 1, 'the server saw the close')
+        const third = await s.open(instance)
+        await third.close()
+        await second.close()
+        await until(async () => (await connections(s, instance)) === 0, 'the server saw every close')
+      }
+    })
+
+    it('refuses a foreign Origin with 403 origin_not_allowed and accepts the allowed Origin and no Origin', async () => {
+      for (let peer = 0; peer < s.instances; peer++) {
+        const refused = await refusedUpgrade(s, peer, { origin: 'https://evil.example' })
+        expect(refused.status).toBe(403)
+        expect(JSON.parse(refused.body)).toEqual({ error: 'Origin not allowed', code: 'origin_not_allowed' })
+        for (const headers of [{ origin: 'https://app.example' }, {}] as Record<string, string>[]) {
+          const client = await s.open(peer, { headers })
+          expect(client.ws.readyState).toBe(client.ws.OPEN)
+          await client.close()
+        }
+        // The refusal comes before any socket exists, on every WebSocket path.
+        const root = await refusedUpgrade(s, peer, { origin: 'https://app.example.evil.example' }, s.ws(peer, '/'))
+        expect(root.status).toBe(403)
+      }
+    })
+  })
+
+  describe('upgrade admission', () => {
+    describe('MAX_CONNECTIONS=1', () => {
+      const s = deploy(target, { MAX_CONNECTIONS: '1' })
+
+      it('refuses upgrades with 503 server_full at MAX_CONNECTIONS, per instance', async () => {
+        for (let instance = 0; instance < s.instances; instance++) {
+          const first = await s.open(instance)
+          const refused = await refusedUpgrade(s, instance)
+          expect(refused.status).toBe(503)
+          expect(JSON.parse(refused.body)).toMatchObject({ code: 'server_full' })
+          await first.close()
+        }
+      })
+    })
+
+    describe('memory critical (MEMORY_CRITICAL_THRESHOLD=2 MB)', () => {
+      const s = deploy(target, { MEMORY_WARNING_THRESHOLD: '1', MEMORY_CRITICAL_THRESHOLD: '2' })
+
+      it('refuses upgrades with 503 memory_critical while HTTP keeps answering', async () => {
+        for (let peer = 0; peer < s.instances; peer++) {
+          const refused = await refusedUpgrade(s, peer)
+          expect(refused.status).toBe(503)
+          expect(JSON.parse(refused.body)).toMatchObject({ code: 'memory_critical' })
+          // HTTP keeps answering, so operators can see why.
+          const health = await s.api('/api/health', undefined, peer)
+          expect(health.status).toBe(200)
+          expect(health.body.memory.status).toBe('critical')
+        }
+      })
+    })
+  })
+}
