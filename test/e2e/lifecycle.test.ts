@@ -134,12 +134,12 @@ describe('churn', () => {
       }
       await Promise.all(closes)
       await settled(server, 0)
-      const hub = server.core.hub
+      const { registry, rooms } = server.core.signaling
       // A join racing its own close may finish just after it, then undo itself: wait for the end state.
       const clean = async () =>
-        hub.connections.size === 0 &&
-        hub.connectionsFrom('127.0.0.1') === 0 &&
-        hub.rooms.size === 0 &&
+        registry.size === 0 &&
+        registry.from('127.0.0.1') === 0 &&
+        rooms.size === 0 &&
         (await server.api('/api/rooms')).body.rooms.every((r: { peerCount: number }) => r.peerCount === 0)
       await until(clean, 'no connection, local room or peer is left')
       await server.api('/api/maintenance/cleanup', { method: 'POST' })

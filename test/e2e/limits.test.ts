@@ -46,7 +46,7 @@ describe('slow consumer', () => {
       const { alice, bob } = await joinAll(server, 'slow', ['alice', 'bob'])
       const bobSocket = (bob.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket
       bobSocket.pause()
-      const bobConn = [...server.core.hub.connections.values()].find((c) => c.userId === 'bob')
+      const bobConn = [...server.core.signaling.registry.values()].find((c) => c.userId === 'bob')
       const offer = { type: 'sdp-offer', targetUserId: 'bob', data: { type: 'offer', sdp: 'x'.repeat(60_000) } }
       // Loopback socket buffers take several MB before the server's own buffer grows; cap at 64 MB.
       for (let sent = 0; bobConn?.closeReason === null && sent < 1000; sent += 20) {
@@ -115,7 +115,7 @@ describe('room and server capacity', () => {
       expect(refused.status).toBe(429)
       await first.close()
       // The server forgets the socket when it sees the close, which may follow the client's view a little.
-      await until(() => server.core.hub.connectionsFrom('127.0.0.1') === 1, 'the server saw the close')
+      await until(() => server.core.signaling.registry.from('127.0.0.1') === 1, 'the server saw the close')
       const third = await TestClient.open(server.ws)
       await third.close()
       await second.close()
