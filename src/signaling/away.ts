@@ -64,9 +64,12 @@ export class AwayPeers {
     return this.byConnection.size
   }
 
-  /** Whether a socket that ended this way keeps its peer: no closing handshake (1006), nobody decided to close it. */
+  /**
+   * Whether a socket that ended this way keeps its peer: no closing handshake (1006), and neither side decided to
+   * close it (no server close, no protocol violation that made the transport give up).
+   */
   holds(conn: Connection, closeCode: number | undefined): boolean {
-    return this.d.graceMs > 0 && conn.state === 'joined' && conn.closeReason === null && closeCode === 1006
+    return this.d.graceMs > 0 && conn.state === 'joined' && conn.closeReason === null && !conn.transportFailed && closeCode === 1006
   }
 
   /** The socket of a joined peer dropped: the peer stays, away, for the grace period. */

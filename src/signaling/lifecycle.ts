@@ -60,6 +60,15 @@ export class Lifecycle {
     return conn
   }
 
+  /**
+   * The runtime reported a socket error. On Node that is a protocol violation (frame too big, invalid UTF-8, too many
+   * fragments): the transport closes without waiting for the client's close frame, so the close looks abrupt (1006)
+   * although the client, not the network, ended it.
+   */
+  failed(conn: Connection) {
+    conn.transportFailed = true
+  }
+
   /** The socket is closed, for whatever reason; `code` is the close code the runtime reports (1006: no handshake). */
   closed(conn: Connection, code?: number) {
     const wasJoined = conn.state === 'joined'

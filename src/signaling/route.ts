@@ -95,6 +95,7 @@ export function websocketHandlers(d: WsRouteDeps): [MiddlewareHandler, Middlewar
         if (conn) lifecycle.closed(conn, (evt as CloseEvent | undefined)?.code)
       },
       onError: (evt) => {
+        if (conn) lifecycle.failed(conn)
         d.logger.debug('socket error', { error: String((evt as ErrorEvent).error ?? 'unknown') })
       },
     }
