@@ -9,6 +9,7 @@ import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { requireAdmin } from './auth/guards.js'
 import { defaultRateLimitStore, tokenRoutes } from './auth/routes.js'
+import { createResumeTokens } from './auth/resume-tokens.js'
 import { createTokenService } from './auth/tokens.js'
 import type { AppDeps } from './env.js'
 import { httpError } from './errors.js'
@@ -20,9 +21,9 @@ import { createMemoryMonitor } from './ops/memory-monitor.js'
 import { createMetrics } from './ops/metrics.js'
 import { opsRoutes } from './ops/routes.js'
 import { roomRoutes } from './rooms/routes.js'
-import { createHub } from './signaling/hub.js'
+import type { Timer } from './lib/scheduler.js'
+import { createSignaling } from './signaling/core.js'
 import { websocketHandlers } from './signaling/route.js'
-import { createSessions } from './signaling/session.js'
 import { PRODUCT_NAME, VERSION } from './version.js'
 
 /** HTTP bodies are small JSON documents; anything larger is refused before parsing. */
@@ -33,18 +34,19 @@ const TOUCH_INTERVAL_MS = 30_000
 export type App = ReturnType<typeof createApp>
 
 export function createApp(deps: AppDeps) {
-  const { config, backend, clock, logger, instanceId } = deps
+  const { config, backend, scheduler, logger, instanceId } = deps
+  const clock = scheduler
   const startedAt = clock.now()
   let draining = false
   const isDraining = () => draining
 
   const metrics = createMetrics(clock)
   const tokens = createTokenService({ ...config.auth, clock, hs256: deps.hs256 })
+  const resumeTokens = createResumeTokens({ ...config.auth, clock, hs256: deps.hs256 })
   const audit = createAudit(backend.audit, clock, logger, instanceId)
-  const hub = createHub({ backend, instanceId, clock, logger, metrics, touchIntervalMs: Math.min(TOUCH_INTERVAL_MS, config.rooms.inactivityMs / 10) })
-  hub.setMaxBuffered(config.ws.maxBufferedBytes)
-  const sessions = createSessions({ config, backend, hub, tokens, clock, logger, metrics, audit, instanceId, isDraining })
-  const runCleanup = createCleanup({ config, rooms: backend.rooms, hub, sessions, clock, audit })
+  const touchIntervalMs = Math.min(TOUCH_INTERVAL_MS, config.rooms.inactivityMs / 10)
+  const signaling = createSignaling({ config, backend, tokens, resumeTokens, scheduler, logger, metrics, audit, instanceId, isDraining, touchIntervalMs })
+  const runCleanup = createCleanup({ config, rooms: backend.rooms, signaling, clock, audit })
   const monitor = createMemoryMonitor({
     read: deps.readMemory,
     warningMb: config.memory.warningMb,
@@ -62,8 +64,7 @@ export function createApp(deps: AppDeps) {
   const adminOnly = requireAdmin(config, deps.bearerHash)
   const ws = websocketHandlers({
     config,
-    hub,
-    sessions,
+    signaling,
     logger,
     upgradeWebSocket: deps.upgradeWebSocket,
     ipOf,
@@ -80,7 +81,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw httpError('payload_too_large') } }))
   app.route('/api/auth', tokenRoutes({ config, tokens, ipOf, store: limitStore('mint'), bearerHash: deps.bearerHash }))
   app.route('/api/rooms', roomRoutes({ config, rooms: backend.rooms, tokens, clock, requireAdmin: adminOnly }))
-  app.route('/api', opsRoutes({ config, backend, hub, metrics, monitor, clock, instanceId, startedAt, isDraining, runCleanup, gc: deps.gc, requireAdmin: adminOnly, gcLimitStore: limitStore('gc') }))
+  app.route('/api', opsRoutes({ config, backend, signaling, metrics, monitor, clock, instanceId, startedAt, isDraining, runCleanup, gc: deps.gc, requireAdmin: adminOnly, gcLimitStore: limitStore('gc') }))
   const renderMetrics = deps.renderMetrics
   if (renderMetrics) {
     app.get('/metrics', adminOnly, async (c) => {
@@ -97,24 +98,23 @@ export function createApp(deps: AppDeps) {
   signalingApp.notFound(notFound)
   signalingApp.get('*', ws[0], ws[1])
 
-  const timers: ReturnType<typeof setInterval>[] = []
+  const timers: Timer[] = []
   const every = (ms: number, fn: () => unknown) => {
-    const t = setInterval(() => {
+    const task = () => {
       try {
         const r = fn()
-        if (r instanceof Promise) r.catch((err) => logger.warn('background task failed', { err }))
+        if (r instanceof Promise) r.catch((err: unknown) => logger.warn('background task failed', { err }))
       } catch (err) {
         logger.warn('background task failed', { err })
       }
-    }, ms)
-    ;(t as { unref?: () => void }).unref?.()
-    timers.push(t)
+    }
+    timers.push(scheduler.every(ms, task))
   }
 
   return {
     app,
     signalingApp,
-    hub,
+    signaling,
     metrics,
     monitor,
     runCleanup,
@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps) {
 
     /** Subscribes to the bus and starts cleanup, lease renewal, memory and rate sampling. */
     async start() {
-      await hub.start()
+      await signaling.start()
       every(config.cleanupIntervalMs, runCleanup)
       every(Math.max(250, Math.floor(config.leaseTtlMs / 3)), () => backend.rooms.renewLeases(instanceId, clock.now() + config.leaseTtlMs))
       every(config.memory.checkIntervalMs, () => monitor.check())
@@ -134,9 +134,9 @@ export function createApp(deps: AppDeps) {
     async shutdown() {
       if (draining) return
       draining = true
-      for (const t of timers) clearInterval(t)
-      await sessions.drainAll()
-      await hub.stop()
+      for (const t of timers) t.cancel()
+      await signaling.lifecycle.drainAll()
+      await signaling.stop()
     },
   }
 }

@@ -39,6 +39,7 @@ const EnvSchema = z.object({
   ROOM_EMPTY_GRACE: int(30_000, 0),
   PEER_HEARTBEAT_TIMEOUT: int(300_000, 1000),
   AUTH_TIMEOUT: int(10_000, 100),
+  RECONNECT_GRACE: int(15_000, 0, 600_000),
   WS_PING_INTERVAL: int(30_000, 100),
   CLEANUP_INTERVAL: int(60_000, 100),
   MAX_MESSAGE_BYTES: int(65_536, 1024, 16 * 1024 * 1024),
@@ -86,6 +87,8 @@ export interface Config {
   rooms: { inactivityMs: number; emptyGraceMs: number; maxPeers: number; maxRooms: number }
   ws: {
     authTimeoutMs: number
+    /** How long a peer whose socket dropped stays in its room, away, for a resume; 0 disables resuming. */
+    reconnectGraceMs: number
     pingIntervalMs: number
     heartbeatTimeoutMs: number
     maxMessageBytes: number
@@ -202,6 +205,7 @@ export function parseConfig(record: Record<string, string | undefined>): Config 
     },
     ws: {
       authTimeoutMs: env.AUTH_TIMEOUT,
+      reconnectGraceMs: env.RECONNECT_GRACE,
       pingIntervalMs: env.WS_PING_INTERVAL,
       heartbeatTimeoutMs: env.PEER_HEARTBEAT_TIMEOUT,
       maxMessageBytes: env.MAX_MESSAGE_BYTES,

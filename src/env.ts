@@ -5,7 +5,7 @@ import type { Store } from 'hono-rate-limiter'
 import type { BearerHash } from './auth/guards.js'
 import type { Hs256MacFactory } from './auth/hs256.js'
 import type { Config } from './config.js'
-import type { Clock } from './lib/clock.js'
+import type { Scheduler } from './lib/scheduler.js'
 import type { Logger } from './lib/logger.js'
 import type { Backend } from './storage/types.js'
 
@@ -19,7 +19,8 @@ export interface MemoryReading {
 export interface AppDeps {
   config: Config
   backend: Backend
-  clock: Clock
+  /** Time and every timer of the core (cleanup, leases, memory checks, auth deadlines, reconnect grace). */
+  scheduler: Scheduler
   logger: Logger
   instanceId: string
   /** The runtime's WebSocket upgrade helper (our Node and Bun adapters in src/runtime/, hono/cloudflare-workers). */

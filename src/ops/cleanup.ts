@@ -1,8 +1,7 @@
 /** @module Periodic and on-demand cleanup: idle sockets, expired peers, empty and inactive rooms. */
 import type { Config } from '../config.js'
 import type { Clock } from '../lib/clock.js'
-import type { Hub } from '../signaling/hub.js'
-import type { Sessions } from '../signaling/session.js'
+import type { Signaling } from '../signaling/core.js'
 import type { RoomStore } from '../storage/types.js'
 import type { AuditFn } from './audit.js'
 
@@ -12,20 +11,15 @@ export interface CleanupResult {
   deletedRooms: number
 }
 
-export function createCleanup(d: { config: Config; rooms: RoomStore; hub: Hub; sessions: Sessions; clock: Clock; audit: AuditFn }) {
+export function createCleanup(d: { config: Config; rooms: RoomStore; signaling: Signaling; clock: Clock; audit: AuditFn }) {
   return async function runCleanup(): Promise<CleanupResult> {
     const now = d.clock.now()
-    const idleClosed = d.sessions.closeIdle(now)
+    const idleClosed = d.signaling.lifecycle.closeIdle(now)
     const swept = await d.rooms.sweep({ now, inactivityMs: d.config.rooms.inactivityMs, emptyGraceMs: d.config.rooms.emptyGraceMs })
-    for (const peer of swept.expiredPeers) {
-      const local = d.hub.connections.get(peer.connectionId)
-      if (local) d.hub.closeConnection(local, 'idle_timeout')
-      d.audit('leave', { userId: peer.userId, roomId: peer.roomId, reason: 'lease expired', remoteAddress: null })
-      await d.hub.announceLeft(peer, 'expired')
-    }
+    for (const peer of swept.expiredPeers) await d.signaling.sweptPeer(peer)
     for (const room of swept.deletedRooms) {
       d.audit('room_deleted', { userId: null, roomId: room.roomId, reason: room.reason, remoteAddress: null })
-      if (room.peers.length > 0) await d.hub.closeRoom(room.roomId, room.reason)
+      if (room.peers.length > 0) await d.signaling.closeRoom(room.roomId, room.reason)
     }
     return { idleClosed, expiredPeers: swept.expiredPeers.length, deletedRooms: swept.deletedRooms.length }
   }

@@ -19,6 +19,12 @@ export interface Metrics {
   rejectedFrames: Record<string, number>
   joins: number
   leaves: number
+  /** Sessions taken over by a new socket within RECONNECT_GRACE. */
+  resumes: number
+  /** Away peers whose grace passed without a resume. */
+  resumeExpiries: number
+  /** Joins that displaced the same user's earlier socket. */
+  replacements: number
   /** Called about once a second; keeps a short history for rates. */
   sample(): void
   /** Relayed messages per second over the last minute. */
@@ -45,6 +51,9 @@ export function createMetrics(clock: Clock): Metrics {
     rejectedFrames: Object.create(null) as Record<string, number>,
     joins: 0,
     leaves: 0,
+    resumes: 0,
+    resumeExpiries: 0,
+    replacements: 0,
     sample() {
       const now = clock.now()
       samples.push({ at: now, total: m.relayedTotal })

@@ -5,7 +5,7 @@ import * as z from 'zod'
 import type { Config } from '../config.js'
 import { errorBody, httpError } from '../errors.js'
 import type { Clock } from '../lib/clock.js'
-import type { Hub } from '../signaling/hub.js'
+import type { Signaling } from '../signaling/core.js'
 import type { Backend } from '../storage/types.js'
 import { PRODUCT_NAME, VERSION } from '../version.js'
 import type { CleanupResult } from './cleanup.js'
@@ -15,7 +15,7 @@ import type { Metrics } from './metrics.js'
 export interface OpsDeps {
   config: Config
   backend: Backend
-  hub: Hub
+  signaling: Signaling
   metrics: Metrics
   monitor: MemoryMonitor
   clock: Clock
@@ -81,8 +81,9 @@ export function opsRoutes(d: OpsDeps) {
           draining: d.isDraining(),
           activeRooms: rooms,
           totalPeers: peers,
-          connections: d.hub.connections.size,
-          localRooms: d.hub.rooms.size,
+          connections: d.signaling.registry.size,
+          localRooms: d.signaling.rooms.size,
+          awayPeers: d.signaling.away.size,
         },
         memory: d.monitor.snapshot(),
         operations: {
@@ -90,6 +91,7 @@ export function opsRoutes(d: OpsDeps) {
           auth: { successes: m.authSuccesses, failures: { ...m.authFailures } },
           joins: m.joins,
           leaves: m.leaves,
+          sessions: { resumed: m.resumes, expired: m.resumeExpiries, replaced: m.replacements },
           rejectedFrames: { ...m.rejectedFrames },
         },
         limits: { maxPeersPerRoom: d.config.rooms.maxPeers, maxRooms: d.config.rooms.maxRooms, maxConnections: d.config.ws.maxConnections },

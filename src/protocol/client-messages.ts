@@ -22,6 +22,11 @@ const AuthFrame = z.object({
     /** Some clients put their ids inside data. */
     userId: IdSchema.optional(),
     roomId: IdSchema.optional(),
+    /**
+     * The last auth reply's `resumeToken`, to resume that session. Anything unusable (wrong type, too long) counts as
+     * absent: a resume that cannot happen is a normal join, never an error.
+     */
+    resumeToken: z.string().max(MAX_TOKEN_LENGTH).optional().catch(undefined),
   }),
 })
 

@@ -19,6 +19,11 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
       peers: z.array(PeerInfo),
       connectionId: z.string(),
       tokenExpiresAt: z.number(),
+      /** Present from 2.1 on (null when RECONNECT_GRACE=0): send it back in `auth` to resume this session. */
+      resumeToken: z.string().nullable().optional(),
+      reconnectGraceMs: z.number().optional(),
+      /** True when this socket took over an earlier socket's session: the room was told nothing. */
+      resumed: z.boolean().optional(),
       limits: z.object({
         maxMessageBytes: z.number(),
         messagesPerSecond: z.number(),

@@ -67,7 +67,7 @@ export function createBunWebSocket(o: BunWebSocketOptions) {
   const websocket = {
     maxPayloadLength: o.maxPayloadLength,
     perMessageDeflate: false,
-    // Our check (hub.send) closes at maxBufferedBytes; one frame may go past it before that.
+    // Our check (Outbound.send) closes at maxBufferedBytes; one frame may go past it before that.
     backpressureLimit: Math.max(BUN_BACKPRESSURE_LIMIT, o.maxBufferedBytes + 2 * o.maxPayloadLength),
     open(ws: ServerWebSocket) {
       const socket = ws.data

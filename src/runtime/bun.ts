@@ -4,7 +4,7 @@
  */
 import { createApp } from '../app.js'
 import { ConfigError, parseConfig } from '../config.js'
-import { systemClock } from '../lib/clock.js'
+import { systemScheduler } from '../lib/scheduler.js'
 import { randomId } from '../lib/ids.js'
 import { createLogger } from '../lib/logger.js'
 import { createBackend } from './backend.js'
@@ -29,7 +29,7 @@ try {
 
 const instanceId = randomId()
 const logger = createLogger(config.logLevel)
-const backend = await createBackend(config, instanceId, logger).catch((err: unknown) => {
+const backend = await createBackend(config, instanceId, logger, systemScheduler).catch((err: unknown) => {
   console.error(`Refusing to start: ${err instanceof Error ? err.message : String(err)}`)
   process.exit(1)
 })
@@ -41,7 +41,7 @@ const { upgradeWebSocket, websocket } = createBunWebSocket({
 const core = createApp({
   config,
   backend,
-  clock: systemClock,
+  scheduler: systemScheduler,
   logger,
   instanceId,
   upgradeWebSocket,

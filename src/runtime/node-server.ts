@@ -8,7 +8,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createApp } from '../app.js'
 import type { Config } from '../config.js'
-import { systemClock, type Clock } from '../lib/clock.js'
+import { systemScheduler, type Scheduler } from '../lib/scheduler.js'
 import { randomId } from '../lib/ids.js'
 import { createLogger, type Logger } from '../lib/logger.js'
 import type { Backend } from '../storage/types.js'
@@ -20,7 +20,7 @@ import { createPrometheus } from './prometheus.js'
 
 export interface NodeServerOptions {
   logger?: Logger
-  clock?: Clock
+  scheduler?: Scheduler
   instanceId?: string
   /** A prepared backend (tests share one between instances); otherwise chosen from config. */
   backend?: Backend
@@ -41,13 +41,14 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 export async function startNodeServer(config: Config, opts: NodeServerOptions = {}) {
   const logger = opts.logger ?? createLogger(config.logLevel)
   const instanceId = opts.instanceId ?? randomId()
-  const backend = opts.backend ?? (await createBackend(config, instanceId, logger))
+  const scheduler = opts.scheduler ?? systemScheduler
+  const backend = opts.backend ?? (await createBackend(config, instanceId, logger, scheduler))
   const gc = (globalThis as { gc?: () => void }).gc ?? null
   const prometheus = createPrometheus(() => core)
   const core = createApp({
     config,
     backend,
-    clock: opts.clock ?? systemClock,
+    scheduler,
     logger,
     instanceId,
     upgradeWebSocket,

@@ -19,7 +19,7 @@ export function createPrometheus(getCore: () => App) {
     help: 'Open WebSocket connections on this instance',
     registers: [register],
     collect() {
-      this.set(getCore().hub.connections.size)
+      this.set(getCore().signaling.registry.size)
     },
   })
   new Gauge({
@@ -27,7 +27,15 @@ export function createPrometheus(getCore: () => App) {
     help: 'Rooms with at least one peer on this instance',
     registers: [register],
     collect() {
-      this.set(getCore().hub.rooms.size)
+      this.set(getCore().signaling.rooms.size)
+    },
+  })
+  new Gauge({
+    name: 'octp2p_away_peers',
+    help: 'Peers whose socket dropped, held on this instance for a resume (RECONNECT_GRACE)',
+    registers: [register],
+    collect() {
+      this.set(getCore().signaling.away.size)
     },
   })
   new Gauge({
@@ -53,6 +61,11 @@ export function createPrometheus(getCore: () => App) {
   labelled('octp2p_auth_failures_total', 'Failed WebSocket authentications by reason (label key)', (c) => c.metrics.authFailures)
   labelled('octp2p_rejected_frames_total', 'Rejected WebSocket frames by reason (label key)', (c) => c.metrics.rejectedFrames)
   labelled('octp2p_room_events_total', 'Joins and leaves (label key)', (c) => ({ join: c.metrics.joins, leave: c.metrics.leaves }))
+  labelled('octp2p_session_events_total', 'Sessions resumed, away peers expired, sockets replaced (label key)', (c) => ({
+    resumed: c.metrics.resumes,
+    expired: c.metrics.resumeExpiries,
+    replaced: c.metrics.replacements,
+  }))
   return {
     contentType: register.contentType,
     render: () => register.metrics(),

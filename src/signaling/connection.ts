@@ -1,8 +1,12 @@
-/** @module One WebSocket connection as the hub sees it: keyed by our own id, never by the runtime's socket object. */
+/**
+ * @module One WebSocket connection as the core sees it: keyed by our own id, never by the runtime's socket object.
+ * Each field has one owner, named beside it; other modules read a field but only its owner writes it.
+ */
 import type { ErrorCode } from '../errors.js'
-import type { TokenBucket } from '../lib/token-bucket.js'
+import type { Timer } from '../lib/scheduler.js'
+import { createBucket, type TokenBucket } from '../lib/token-bucket.js'
 
-/** What the hub needs from a runtime socket. */
+/** What the core needs from a runtime socket. */
 export interface SocketPort {
   send(frame: string): void
   close(code: number, reason: string): void
@@ -13,42 +17,96 @@ export interface SocketPort {
   isOpen(): boolean
 }
 
-export interface Connection {
-  readonly id: string
-  readonly ip: string | null
-  readonly socket: SocketPort
-  state: 'pending' | 'authenticating' | 'joined' | 'closed'
-  userId: string | null
-  roomId: string | null
-  userName: string | null
-  lastSeen: number
-  bucket: TokenBucket
-  /** Frames dropped by the rate limit since the last accepted one. */
-  dropped: number
-  invalid: number
-  authTimer: ReturnType<typeof setTimeout> | null
-  /** Frames that arrived while the auth frame was being checked; replayed after the join. */
-  queue: string[]
-  /** Why the server closed it, when it did; decides the `peer-left` reason. */
-  closeReason: ErrorCode | 'left' | null
-  /** `"roomId":…,"userId":…,"from":…` as JSON, built at the first relay (idle peers never need it). */
-  stamp: string
-  /** True from the auth reply until the hub has announced the join: frames wait in `queue` meanwhile. */
-  admitting: boolean
-  /** Presence events of the room seen while this socket's store join was in flight (see Hub.prepare). */
-  early: PresenceEvent[] | null
-  /**
-   * Connection ids of the peers listed in this socket's auth reply whose `joined` event may still arrive
-   * from another instance: such a late event must not become a second `peer-joined`. Dropped after a while.
-   */
-  listed: Set<string> | null
-  listedUntil: number
+export type ConnectionState = 'pending' | 'authenticating' | 'joined' | 'closed'
+
+/** Who a joined connection speaks for: from the verified token, set once by the handshake. */
+export interface Identity {
+  roomId: string
+  userId: string
+  userName: string
+  /** When the session first joined; a resumed session keeps it. */
+  joinedAt: number
 }
 
+/** A presence change seen while a socket's store join was in flight (presence.ts). */
 export interface PresenceEvent {
   kind: 'joined' | 'left'
   userId: string
   connectionId: string
   instanceId: string
   frame: string
+}
+
+export class Connection {
+  /** Owner: this class (the transitions below). */
+  state: ConnectionState = 'pending'
+  /** Owner: this class, through `join`. Null until the handshake joins a room. */
+  roomId: string | null = null
+  userId: string | null = null
+  userName: string | null = null
+  joinedAt = 0
+  /** Owner: inbound.ts. */
+  lastSeen: number
+  bucket: TokenBucket
+  /** Frames dropped by the rate limit since the last accepted one. */
+  dropped = 0
+  invalid = 0
+  /** Frames that arrived before this socket may act on them (auth in flight, join being announced), in order. */
+  held: string[] | null = null
+  /** Owner: handshake.ts. */
+  authTimer: Timer | null = null
+  /** Owner: outbound.ts. Why the server closed it, when it did; decides the `peer-left` reason. */
+  closeReason: ErrorCode | 'left' | null = null
+  /** Owner: lifecycle.ts. The transport failed on a protocol violation (oversized or malformed frame): not a dropped network. */
+  transportFailed = false
+  /** Owner: outbound.ts. Frames for this socket held until the frames kept for its resumed session arrive. */
+  pendingOut: string[] | null = null
+  /** Owner: relay.ts. `"roomId":…,"userId":…,"from":…` as JSON, built at the first relay (idle peers never need it). */
+  stamp = ''
+  /** Owner: presence.ts. The room's presence events seen while this socket's store join was in flight. */
+  early: PresenceEvent[] | null = null
+  /**
+   * Owner: presence.ts. Connection ids listed in this socket's auth reply whose `joined` event may still arrive from
+   * another instance: such a late event must not become a second `peer-joined`. Dropped after a while.
+   */
+  listed: Set<string> | null = null
+  listedUntil = 0
+
+  constructor(
+    readonly id: string,
+    readonly ip: string | null,
+    readonly socket: SocketPort,
+    now: number,
+    burst: number,
+  ) {
+    this.lastSeen = now
+    this.bucket = createBucket(burst, now)
+  }
+
+  /** The auth frame arrived: later frames wait in `held` until the join is announced. */
+  beginAuth() {
+    this.state = 'authenticating'
+    this.held = []
+  }
+
+  /** The store took the join (or resume). A socket that closed meanwhile stays closed, but knows whose it was. */
+  join(who: Identity) {
+    this.roomId = who.roomId
+    this.userId = who.userId
+    this.userName = who.userName
+    this.joinedAt = who.joinedAt
+    if (this.state !== 'closed') this.state = 'joined'
+  }
+
+  /** Returns false when it was closed already. */
+  markClosed(): boolean {
+    if (this.state === 'closed') return false
+    this.state = 'closed'
+    this.held = null
+    return true
+  }
+
+  get isClosed() {
+    return this.state === 'closed'
+  }
 }

@@ -15,3 +15,33 @@ export const peerLeftFrame = (p: PeerRecord, reason: string, now: number) =>
 
 export const roomClosedFrame = (roomId: string, reason: string, now: number) =>
   JSON.stringify({ type: 'room-closed', roomId, data: { reason }, timestamp: now })
+
+export interface AuthReplyFields {
+  self: PeerRecord
+  peers: PeerRecord[]
+  connectionId: string
+  tokenExpiresAt: number
+  resumeToken: string | null
+  reconnectGraceMs: number
+  resumed: boolean
+  limits: { maxMessageBytes: number; messagesPerSecond: number; messageBurst: number; maxPeersPerRoom: number; heartbeatTimeoutMs: number }
+}
+
+export const authReplyFrame = (r: AuthReplyFields, now: number) =>
+  JSON.stringify({
+    type: 'auth',
+    userId: r.self.userId,
+    roomId: r.self.roomId,
+    data: {
+      status: 'authenticated',
+      userName: r.self.userName,
+      peers: r.peers.map(peerInfo),
+      connectionId: r.connectionId,
+      tokenExpiresAt: r.tokenExpiresAt,
+      resumeToken: r.resumeToken,
+      reconnectGraceMs: r.reconnectGraceMs,
+      resumed: r.resumed,
+      limits: r.limits,
+    },
+    timestamp: now,
+  })

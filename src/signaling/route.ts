@@ -9,14 +9,13 @@ import { httpError, type ErrorCode } from '../errors.js'
 import type { Logger } from '../lib/logger.js'
 import type { AppDeps } from '../env.js'
 import type { Connection, SocketPort } from './connection.js'
-import type { Hub } from './hub.js'
-import type { Sessions } from './session.js'
+import type { Signaling } from './core.js'
 
 const OPEN = 1
 
 type RawSocket = { terminate?: () => void; bufferedAmount?: unknown; getBufferedAmount?: () => number } | undefined
 
-/** The hub's view of a runtime socket. A class rather than five closures: idle peers are most of our memory. */
+/** The core's view of a runtime socket. A class rather than five closures: idle peers are most of our memory. */
 class WsPort implements SocketPort {
   constructor(private readonly ws: WSContext) {}
   send(frame: string) {
@@ -49,8 +48,7 @@ export function originAllowed(config: Config, origin: string | undefined): boole
 
 export interface WsRouteDeps {
   config: Config
-  hub: Hub
-  sessions: Sessions
+  signaling: Signaling
   logger: Logger
   upgradeWebSocket: AppDeps['upgradeWebSocket']
   ipOf: (c: Context) => string | null
@@ -68,33 +66,36 @@ export function websocketHandlers(d: WsRouteDeps): [MiddlewareHandler, Middlewar
     if (d.isDraining()) refuse('draining')
     if (!originAllowed(d.config, c.req.header('origin'))) refuse('origin_not_allowed')
     if (d.isMemoryCritical()) refuse('memory_critical')
-    if (d.hub.connections.size >= d.config.ws.maxConnections) refuse('server_full')
+    if (d.signaling.registry.size >= d.config.ws.maxConnections) refuse('server_full')
     const ip = d.ipOf(c)
-    if (ip && d.hub.connectionsFrom(ip) >= d.config.ws.maxConnectionsPerIp) refuse('too_many_connections')
+    if (ip && d.signaling.registry.from(ip) >= d.config.ws.maxConnectionsPerIp) refuse('too_many_connections')
     await next()
   }
 
+  const { lifecycle, inbound, out } = d.signaling
   const upgrade = d.upgradeWebSocket((c) => {
     const ip = d.ipOf(c)
     let conn: Connection | null = null
     // Workers never fires onOpen, so the first message registers the socket too.
-    const ensure = (ws: WSContext) => (conn ??= d.sessions.open(new WsPort(ws), ip))
+    const ensure = (ws: WSContext) => (conn ??= lifecycle.open(new WsPort(ws), ip))
     return {
       onOpen: (_evt, ws) => {
         ensure(ws)
       },
       onMessage: (evt, ws) => {
         try {
-          d.sessions.message(ensure(ws), evt.data)
+          inbound.message(ensure(ws), evt.data)
         } catch (err) {
           d.logger.error('message handler failed', { err })
-          if (conn) d.hub.closeConnection(conn, 'internal_error')
+          if (conn) out.close(conn, 'internal_error')
         }
       },
-      onClose: () => {
-        if (conn) d.sessions.closed(conn)
+      onClose: (evt) => {
+        // 1006: the socket ended without a closing handshake (a dropped network): its peer may be held for a resume.
+        if (conn) lifecycle.closed(conn, (evt as CloseEvent | undefined)?.code)
       },
       onError: (evt) => {
+        if (conn) lifecycle.failed(conn)
         d.logger.debug('socket error', { error: String((evt as ErrorEvent).error ?? 'unknown') })
       },
     }

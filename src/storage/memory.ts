@@ -2,14 +2,17 @@
  * @module In-memory Backend, the default. Web-standard APIs only, so it runs on Node, Bun and Workers.
  * One MemoryState can back several instances in one process (tests of the cross-instance path).
  */
+import type { Logger } from '../lib/logger.js'
+import { createMemoryBus, type MemoryBusState } from './memory-bus.js'
 import {
   StoreError,
   type AuditEvent,
   type Backend,
-  type BusEnvelope,
   type JoinRequest,
   type JoinResult,
   type PeerRecord,
+  type ResumeRequest,
+  type ResumeResult,
   type RoomRecord,
   type SweepOptions,
   type SweepResult,
@@ -26,7 +29,7 @@ export interface MemoryState {
   rooms: Map<string, RoomEntry>
   audit: { buffer: AuditEvent[]; next: number; capacity: number }
   tokenUses: Map<string, { count: number; expiresAt: number }>
-  subscribers: Map<string, Set<{ instanceId: string; handler: (e: BusEnvelope) => void }>>
+  subscribers: MemoryBusState
 }
 
 export function createMemoryState(auditCapacity = 1000): MemoryState {
@@ -55,14 +58,14 @@ function isRoomGone(entry: RoomEntry, now: number, opts?: Omit<SweepOptions, 'no
  * Creates a memory Backend for one instance. Pass the same `state` to several calls to simulate
  * several instances sharing one store.
  */
-export function createMemoryBackend(options: { instanceId: string; state?: MemoryState; auditCapacity?: number }): Backend {
+export function createMemoryBackend(options: { instanceId: string; state?: MemoryState; auditCapacity?: number; logger?: Logger }): Backend {
   const state = options.state ?? createMemoryState(options.auditCapacity)
   const { instanceId } = options
   let closed = false
-  const unsubscribers = new Set<() => void>()
   const guard = () => {
     if (closed) throw new StoreError('memory backend is closed')
   }
+  const bus = createMemoryBus({ state: state.subscribers, instanceId, guard, logger: options.logger })
 
   function markEmptyIfNeeded(entry: RoomEntry, now: number) {
     if (entry.peers.size === 0 && entry.room.emptySince === null) entry.room.emptySince = now
@@ -89,6 +92,18 @@ export function createMemoryBackend(options: { instanceId: string; state?: Memor
       entry.room.emptySince = null
       entry.room.peerCount = entry.peers.size
       return { ok: true, room: roomView(entry, now), peers: others.map((p) => ({ ...p })), replaced: previous ? { ...previous } : null, created }
+    },
+
+    async resume({ peer, fromConnectionId, now }: ResumeRequest): Promise<ResumeResult> {
+      guard()
+      const entry = state.rooms.get(peer.roomId)
+      const previous = entry?.peers.get(peer.userId)
+      if (!entry || !previous || previous.connectionId !== fromConnectionId || previous.leaseUntil <= now) return { ok: false }
+      // Map.set on an existing key keeps its place: the session keeps its position in join order.
+      entry.peers.set(peer.userId, { ...peer })
+      entry.room.lastActivity = now
+      const others = livePeers(entry, now).filter((p) => p.userId !== peer.userId)
+      return { ok: true, peers: others.map((p) => ({ ...p })), previous: { ...previous } }
     },
 
     async leave(roomId: string, userId: string, connectionId: string, now: number) {
@@ -193,29 +208,6 @@ export function createMemoryBackend(options: { instanceId: string; state?: Memor
     },
   }
 
-  const bus = {
-    async publish(channel: string, envelope: BusEnvelope) {
-      guard()
-      const subs = state.subscribers.get(channel)
-      if (!subs) return
-      for (const s of subs) if (s.instanceId !== envelope.origin) s.handler(envelope)
-    },
-    async subscribe(channel: string, handler: (e: BusEnvelope) => void) {
-      guard()
-      const sub = { instanceId, handler }
-      let subs = state.subscribers.get(channel)
-      if (!subs) state.subscribers.set(channel, (subs = new Set()))
-      subs.add(sub)
-      const off = () => {
-        subs.delete(sub)
-        if (subs.size === 0 && state.subscribers.get(channel) === subs) state.subscribers.delete(channel)
-        unsubscribers.delete(off)
-      }
-      unsubscribers.add(off)
-      return async () => off()
-    },
-  }
-
   return {
     name: 'memory',
     shared: false,
@@ -229,7 +221,7 @@ export function createMemoryBackend(options: { instanceId: string; state?: Memor
     async close() {
       if (closed) return
       closed = true
-      for (const off of [...unsubscribers]) off()
+      bus.closeAll()
     },
   }
 }

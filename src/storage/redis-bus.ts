@@ -1,16 +1,17 @@
 /**
  * @module SignalBus over Redis pub/sub: sharded (SSUBSCRIBE/SPUBLISH, Redis 7) when the server has it, plain otherwise.
- * One dedicated subscriber connection; a channel is subscribed while at least one local handler wants it.
+ * One dedicated subscriber connection; a channel is subscribed while at least one local handler wants it. The text on
+ * the wire is bus-codec.ts's, the same as the memory bus carries.
  */
 import type { Logger } from '../lib/logger.js'
+import type { BusHandler, SignalBus } from './bus.js'
+import { decodeEnvelope, encodeEnvelope } from './bus-codec.js'
 import type { RedisClientLike } from './redis-client.js'
 import type { RedisKeys } from './redis-keys.js'
-import { BusEnvelopeSchema, StoreError, type BusEnvelope, type SignalBus } from './types.js'
-
-type Handler = (envelope: BusEnvelope) => void
+import { StoreError } from './types.js'
 
 interface Subscription {
-  handlers: Set<Handler>
+  handlers: Set<BusHandler>
   /** Settles when Redis confirmed the subscription. */
   ready: Promise<void>
 }
@@ -25,26 +26,22 @@ export interface RedisBusDeps {
   guard: () => void
 }
 
+const failure = (what: string, err: unknown) => new StoreError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+
 /**
- * Pub/sub is at-most-once: a message published while the receiving instance's subscriber is reconnecting is lost.
- * A `relay` is therefore refused (StoreError, so the hub answers the sender `relay_failed`) when Redis reports that
- * no other instance received it; the count can only err towards a false failure, never towards a silent drop.
+ * Rule 6 of the port (a relay nobody else received is refused) comes from PUBLISH's receiver count. The count can
+ * only err towards a false failure (a receiver that is reconnecting), never towards a silent drop.
  */
 export function createRedisBus(d: RedisBusDeps): SignalBus {
+  /** By Redis channel name: the name is only ever looked up, never parsed back into a bus channel. */
   const subs = new Map<string, Subscription>()
   const publishCommand = d.sharded ? 'SPUBLISH' : 'PUBLISH'
 
   function dispatch(channel: unknown, message: unknown) {
     const sub = typeof channel === 'string' ? subs.get(channel) : undefined
     if (!sub || typeof message !== 'string') return
-    let envelope: BusEnvelope
-    try {
-      const parsed = BusEnvelopeSchema.safeParse(JSON.parse(message))
-      if (!parsed.success) return d.logger.warn('dropped an invalid bus envelope', { channel })
-      envelope = parsed.data
-    } catch {
-      return d.logger.warn('dropped a bus message that is not JSON', { channel })
-    }
+    const envelope = decodeEnvelope(message)
+    if (!envelope) return d.logger.warn('dropped a bus message that does not decode', { channel })
     if (envelope.origin === d.instanceId) return
     for (const handler of sub.handlers) {
       try {
@@ -59,10 +56,21 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
   const redisSubscribe = (ch: string) => (d.sharded ? d.sub.ssubscribe(ch) : d.sub.subscribe(ch))
   const redisUnsubscribe = (ch: string) => (d.sharded ? d.sub.sunsubscribe(ch) : d.sub.unsubscribe(ch))
 
-  async function release(ch: string, sub: Subscription, handler: Handler) {
+  async function release(ch: string, sub: Subscription, handler: BusHandler) {
     if (!sub.handlers.delete(handler) || sub.handlers.size > 0 || subs.get(ch) !== sub) return
     subs.delete(ch)
     await redisUnsubscribe(ch).catch((err: unknown) => d.logger.debug('unsubscribe failed', { channel: ch, err }))
+  }
+
+  function subscription(ch: string): Subscription {
+    const existing = subs.get(ch)
+    if (existing) return existing
+    const created: Subscription = { handlers: new Set(), ready: redisSubscribe(ch).then(() => undefined) }
+    subs.set(ch, created)
+    created.ready.catch(() => {
+      if (subs.get(ch) === created) subs.delete(ch)
+    })
+    return created
   }
 
   return {
@@ -71,10 +79,11 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
       const ch = d.keys.channel(channel)
       let receivers: unknown
       try {
-        receivers = await d.pub.call(publishCommand, ch, JSON.stringify(envelope))
+        receivers = await d.pub.call(publishCommand, ch, encodeEnvelope(envelope))
       } catch (err) {
-        throw new StoreError(`Redis publish failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+        throw err instanceof StoreError ? err : failure('Redis publish failed', err)
       }
+      // Our own subscriber counts as a receiver of a channel we listen to; it is not another instance.
       const self = subs.has(ch) && d.sub.status === 'ready' ? 1 : 0
       if (envelope.kind === 'relay' && Number(receivers) <= self) throw new StoreError('no other instance received the relay')
     },
@@ -82,22 +91,13 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
     async subscribe(channel, handler) {
       d.guard()
       const ch = d.keys.channel(channel)
-      let sub = subs.get(ch)
-      if (!sub) {
-        const created: Subscription = { handlers: new Set(), ready: redisSubscribe(ch).then(() => undefined) }
-        subs.set(ch, created)
-        created.ready.catch(() => {
-          if (subs.get(ch) === created) subs.delete(ch)
-        })
-        sub = created
-      }
-      const wanted = sub
+      const wanted = subscription(ch)
       wanted.handlers.add(handler)
       try {
         await wanted.ready
       } catch (err) {
         wanted.handlers.delete(handler)
-        throw new StoreError(`Redis subscribe failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+        throw failure('Redis subscribe failed', err)
       }
       let done = false
       return async () => {
@@ -112,7 +112,7 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
 /** Whether the server has sharded pub/sub (Redis 7+): SPUBLISH to a probe channel succeeds. */
 export async function detectSharded(pub: RedisClientLike, keys: RedisKeys): Promise<boolean> {
   try {
-    await pub.call('SPUBLISH', keys.channel('probe'), '')
+    await pub.call('SPUBLISH', keys.probeChannel, '')
     return true
   } catch (err) {
     if (err instanceof Error && /unknown command/i.test(err.message)) return false

@@ -4,6 +4,7 @@
  */
 import { SCRIPTS, type ScriptName } from './redis-scripts.js'
 import { StoreError } from './types.js'
+import type { Scheduler, Timer } from '../lib/scheduler.js'
 
 export type RedisArg = string | number
 
@@ -92,13 +93,13 @@ export function defineScripts(client: RedisClientLike): ScriptRunner {
   }
 }
 
-/** Rejects with StoreError when `promise` takes longer than `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
+/** Rejects with StoreError when `promise` takes longer than `ms` on `scheduler`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string, scheduler: Scheduler): Promise<T> {
+  let timer: Timer | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreError(`${what} timed out after ${ms} ms`)), ms)
+    timer = scheduler.after(ms, () => reject(new StoreError(`${what} timed out after ${ms} ms`)))
   })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+  return Promise.race([promise, timeout]).finally(() => timer?.cancel())
 }
 
 /** Wraps an infrastructure failure in StoreError (with the original as `cause`). */

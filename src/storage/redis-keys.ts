@@ -1,4 +1,5 @@
 /** @module Redis key and channel names. Every key of one room shares the hash tag `{roomId}`, so a room lives on one Cluster shard. */
+import type { Channel } from './bus.js'
 import { StoreError } from './types.js'
 
 /** The three keys of one room, in the order every room script takes them (KEYS[1..3]). */
@@ -18,7 +19,9 @@ export interface RedisKeys {
   tokenUse(jti: string): string
   rateLimit(name: string): string
   /** The Redis channel for a bus channel: a room's channel shares the room's hash tag (sharded pub/sub). */
-  channel(busChannel: string): string
+  channel(channel: Channel): string
+  /** The channel `detectSharded` publishes to. */
+  readonly probeChannel: string
   /** Everything under the prefix, for tests and operators (SCAN MATCH). */
   readonly pattern: string
 }
@@ -38,10 +41,8 @@ export function redisKeys(prefix: string): RedisKeys {
     sweepMarker: `${prefix}:swept`,
     tokenUse: (jti) => `${prefix}:jti:{${jti}}`,
     rateLimit: (name) => `${prefix}:rl:${name}:`,
-    channel(busChannel) {
-      const room = /^room:(.+)$/.exec(busChannel)
-      return room ? `${prefix}:{${room[1]}}:bus` : `${prefix}:{${busChannel}}`
-    },
+    channel: (ch) => (ch.kind === 'room' ? `${prefix}:{${ch.roomId}}:bus` : `${prefix}:{inst:${ch.instanceId}}`),
+    probeChannel: `${prefix}:{probe}`,
     pattern: `${prefix}:*`,
   }
 }

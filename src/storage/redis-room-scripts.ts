@@ -54,6 +54,36 @@ out[3] = redis.call('HGET', meta, 'createdAt')
 return out
 `
 
+/**
+ * KEYS meta, peers, leases. ARGV userId, fromConnectionId, peerJson, leaseUntil, now. Moves a session to a new
+ * connection when the user's entry still names `fromConnectionId` with a live lease; keeps its seq (join order).
+ * Returns {'absent'} or {'ok', createdAt, previousEntry, previousLease, then entry, lease for every other live peer}.
+ */
+export const RESUME = `${CONN_OF}
+local meta, peers, leases = KEYS[1], KEYS[2], KEYS[3]
+local userId, now = ARGV[1], tonumber(ARGV[5])
+local entry = redis.call('HGET', peers, userId)
+if not entry or connOf(entry) ~= ARGV[2] then return {'absent'} end
+local lease = redis.call('ZSCORE', leases, userId)
+if not lease or tonumber(lease) <= now then return {'absent'} end
+local seq = string.sub(entry, 1, string.find(entry, ' ', 1, true) - 1)
+redis.call('HSET', peers, userId, seq .. ' ' .. ARGV[3])
+redis.call('ZADD', leases, ARGV[4], userId)
+redis.call('HSET', meta, 'lastActivity', ARGV[5])
+local out = {'ok', redis.call('HGET', meta, 'createdAt') or ARGV[5], entry, lease}
+local live = redis.call('ZRANGEBYSCORE', leases, '(' .. ARGV[5], '+inf', 'WITHSCORES')
+for i = 1, #live, 2 do
+  if live[i] ~= userId then
+    local e = redis.call('HGET', peers, live[i])
+    if e then
+      out[#out + 1] = e
+      out[#out + 1] = live[i + 1]
+    end
+  end
+end
+return out
+`
+
 /** KEYS meta, peers, leases. ARGV userId, connectionId, now. Returns {removedEntry or '', lease, remainingLive}. */
 export const LEAVE = `${CONN_OF}
 local function live() return redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[3], '+inf') end

@@ -112,6 +112,17 @@ export function createRedisRooms(d: RedisRoomsDeps): RoomStore {
         return joinResult(req, r)
       }),
 
+    resume: ({ peer, fromConnectionId, now }) =>
+      op('resume', async () => {
+        const args = [peer.userId, fromConnectionId, JSON.stringify(peer), peer.leaseUntil, now]
+        const r = asArray(await run('p2pResume', keys.room(peer.roomId), args), 'resume')
+        if (r[0] !== 'ok') return { ok: false }
+        const previous = parseEntry(r[2], r[3]).peer
+        presence.forget(previous.connectionId)
+        presence.track(peer, toNumber(r[1]))
+        return { ok: true, peers: parsePeers(r, 4), previous }
+      }),
+
     leave: (roomId, userId, connectionId, now) =>
       op('leave', async () => {
         // Forgotten first: if the call fails, the record's lease lapses and a sweep announces the departure.

@@ -2,7 +2,7 @@
  * @module The Lua scripts of the Redis backend, registered by name (EVALSHA via ioredis defineCommand). Each touches
  * one room's keys or one other key, so it runs atomically on one Cluster shard; deadlines come from the caller's `now`.
  */
-import { DELETE_ROOM, JOIN, LEAVE, LIST_PEERS, RENEW, RESTORE, SWEEP_ROOM } from './redis-room-scripts.js'
+import { DELETE_ROOM, JOIN, LEAVE, LIST_PEERS, RENEW, RESTORE, RESUME, SWEEP_ROOM } from './redis-room-scripts.js'
 
 /** KEYS meta, leases. ARGV now. Returns {} or {createdAt, lastActivity, emptySince or '', liveCount}. */
 const READ_ROOM = `
@@ -56,6 +56,7 @@ return 1
 
 export const SCRIPTS = {
   p2pJoin: { numberOfKeys: 3, lua: JOIN },
+  p2pResume: { numberOfKeys: 3, lua: RESUME },
   p2pLeave: { numberOfKeys: 3, lua: LEAVE },
   p2pReadRoom: { numberOfKeys: 2, lua: READ_ROOM },
   p2pListPeers: { numberOfKeys: 2, lua: LIST_PEERS },

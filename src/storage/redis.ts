@@ -3,7 +3,7 @@
  * the bus between them. Loaded by the Node/Bun entries only (dynamic import when REDIS_URL is set).
  */
 import { Redis } from 'ioredis'
-import { systemClock, type Clock } from '../lib/clock.js'
+import { systemScheduler, type Scheduler } from '../lib/scheduler.js'
 import type { Logger } from '../lib/logger.js'
 import { createRedisBus, detectSharded } from './redis-bus.js'
 import { commandOptions, defineScripts, redactUrl, storeError, subscriberOptions, withTimeout, type RedisClientLike } from './redis-client.js'
@@ -23,7 +23,8 @@ export interface RedisBackendOptions {
   auditCapacity: number
   /** PEER_LEASE_TTL: held peers are renewed (or restored) with it right after a reconnect. */
   leaseTtlMs: number
-  clock?: Clock
+  /** Time and timers (command and health timeouts); the platform's by default. */
+  scheduler?: Scheduler
   /** Bound on every command (default 2000 ms). */
   commandTimeoutMs?: number
   /** Bound on one connection attempt (default 5000 ms). */
@@ -65,7 +66,7 @@ function watchConnection(client: RedisClientLike, role: string, logger: Logger, 
  */
 export async function createRedisBackend(opts: RedisBackendOptions): Promise<Backend> {
   const keys = redisKeys(opts.prefix)
-  const clock = opts.clock ?? systemClock
+  const scheduler = opts.scheduler ?? systemScheduler
   const logger = opts.logger.child({ component: 'redis' })
   const policy = {
     instanceId: opts.instanceId,
@@ -88,7 +89,7 @@ export async function createRedisBackend(opts: RedisBackendOptions): Promise<Bac
   try {
     await Promise.all([cmd.connect(), sub.connect()])
     sharded = await detectSharded(cmd, keys)
-    presence = createPresence({ cmd, run, keys, logger, clock, leaseTtlMs: opts.leaseTtlMs })
+    presence = createPresence({ cmd, run, keys, logger, clock: scheduler, leaseTtlMs: opts.leaseTtlMs })
     await presence.start()
   } catch (err) {
     cmd.disconnect()
@@ -99,7 +100,7 @@ export async function createRedisBackend(opts: RedisBackendOptions): Promise<Bac
     throw new StoreError(`Cannot connect to Redis at ${redactUrl(opts.url)} (${detail}); start Redis or unset REDIS_URL`, { cause })
   }
   cmd.off('error', remember)
-  return assemble({ opts, keys, cmd, sub, run, presence, sharded, logger })
+  return assemble({ opts, keys, cmd, sub, run, presence, sharded, logger, scheduler })
 }
 
 function assemble(p: {
@@ -111,8 +112,9 @@ function assemble(p: {
   presence: Presence
   sharded: boolean
   logger: Logger
+  scheduler: Scheduler
 }): Backend {
-  const { opts, keys, cmd, sub, run, presence, logger } = p
+  const { opts, keys, cmd, sub, run, presence, logger, scheduler } = p
   let closing: Promise<void> | null = null
   const guard = () => {
     if (closing) throw new StoreError('Redis backend is closed')
@@ -129,7 +131,7 @@ function assemble(p: {
   const rateStores: { shutdown(): void }[] = []
   const healthTimeoutMs = opts.healthTimeoutMs ?? 1000
   const shutdownClient = (c: RedisClientLike) =>
-    (c.status === 'ready' ? withTimeout(c.quit(), 1000, 'QUIT') : Promise.resolve()).catch(() => undefined).finally(() => c.disconnect())
+    (c.status === 'ready' ? withTimeout(c.quit(), 1000, 'QUIT', scheduler) : Promise.resolve()).catch(() => undefined).finally(() => c.disconnect())
 
   logger.info('Redis backend ready', { url: redactUrl(opts.url), prefix: opts.prefix, sharded: p.sharded })
   return {
@@ -149,7 +151,7 @@ function assemble(p: {
       if (cmd.status !== 'ready') return { ok: false, detail: `Redis connection is ${cmd.status}` }
       if (sub.status !== 'ready') return { ok: false, detail: `Redis subscriber is ${sub.status}` }
       try {
-        await withTimeout(cmd.call('PING'), healthTimeoutMs, 'Redis PING')
+        await withTimeout(cmd.call('PING'), healthTimeoutMs, 'Redis PING', scheduler)
         return { ok: true }
       } catch {
         return { ok: false, detail: 'Redis did not answer PING' }

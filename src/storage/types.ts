@@ -10,42 +10,11 @@
  * - after `close()` every method rejects with StoreError.
  */
 import type { Store } from 'hono-rate-limiter'
-import * as z from 'zod'
 
-export const PeerRecordSchema = z.object({
-  roomId: z.string(),
-  userId: z.string(),
-  userName: z.string(),
-  /** Unique per socket; a late close of a replaced socket MUST NOT remove its successor. */
-  connectionId: z.string(),
-  /** The instance that holds the socket. */
-  instanceId: z.string(),
-  joinedAt: z.number(),
-  /** The peer is treated as gone once this passes (its instance crashed or stopped renewing). */
-  leaseUntil: z.number(),
-})
-export type PeerRecord = z.infer<typeof PeerRecordSchema>
-
-export const RoomRecordSchema = z.object({
-  roomId: z.string(),
-  createdAt: z.number(),
-  lastActivity: z.number(),
-  peerCount: z.number().int(),
-  /** When the last peer left; the room is deleted once the empty grace has passed. */
-  emptySince: z.number().nullable(),
-})
-export type RoomRecord = z.infer<typeof RoomRecordSchema>
-
-export const AuditEventSchema = z.object({
-  time: z.number(),
-  event: z.enum(['auth_success', 'auth_failure', 'join', 'leave', 'replace', 'kick', 'room_created', 'room_deleted']),
-  userId: z.string().nullable(),
-  roomId: z.string().nullable(),
-  reason: z.string().nullable(),
-  remoteAddress: z.string().nullable(),
-  instanceId: z.string(),
-})
-export type AuditEvent = z.infer<typeof AuditEventSchema>
+export { AuditEventSchema, PeerRecordSchema, RoomRecordSchema, type AuditEvent, type PeerRecord, type RoomRecord } from './records.js'
+import type { AuditEvent, PeerRecord, RoomRecord } from './records.js'
+export { channels, type BusEnvelope, type Channel, type SignalBus } from './bus.js'
+import type { SignalBus } from './bus.js'
 
 export interface JoinRequest {
   peer: PeerRecord
@@ -67,6 +36,24 @@ export type JoinResult =
     }
   | { ok: false; reason: 'room_full' | 'rooms_exhausted' }
 
+export interface ResumeRequest {
+  /** The session's record on its new connection (new connectionId and instanceId, the session's joinedAt). */
+  peer: PeerRecord
+  /** The connection the session had: the move happens only while the user's record still names it. */
+  fromConnectionId: string
+  now: number
+}
+
+export type ResumeResult =
+  | {
+      ok: true
+      /** The other live peers, as a join returns them. */
+      peers: PeerRecord[]
+      /** The record as it was before the move. */
+      previous: PeerRecord
+    }
+  | { ok: false }
+
 export interface SweepOptions {
   now: number
   inactivityMs: number
@@ -87,6 +74,12 @@ export interface RoomStore {
    * previous record, refuses when the room holds `maxPeers` other users. One round trip on Redis.
    */
   join(req: JoinRequest): Promise<JoinResult>
+  /**
+   * Atomic resume: moves the user's record to `peer` (keeping its place in join order) only when the current record
+   * is `fromConnectionId` and its lease has not passed; otherwise `{ ok: false }` and nothing changes. Whoever moves
+   * a session first wins: a second resume with the same `fromConnectionId`, or a leave of it, finds nothing.
+   */
+  resume(req: ResumeRequest): Promise<ResumeResult>
   /** Removes the peer only when `connectionId` matches. Idempotent. */
   leave(roomId: string, userId: string, connectionId: string, now: number): Promise<{ removed: PeerRecord | null; remaining: number }>
   getRoom(roomId: string, now: number): Promise<RoomRecord | null>
@@ -116,27 +109,6 @@ export interface TokenUseStore {
   recordUse(jti: string, expiresAt: number): Promise<number>
 }
 
-export const BusEnvelopeSchema = z.discriminatedUnion('kind', [
-  /** A serialized server frame for local peers of a room: one target, or everyone but the sender. */
-  z.object({ kind: z.literal('relay'), origin: z.string(), roomId: z.string(), target: z.string().nullable(), sender: z.string(), frame: z.string() }),
-  z.object({ kind: z.literal('joined'), origin: z.string(), peer: PeerRecordSchema, replaced: z.boolean() }),
-  z.object({ kind: z.literal('left'), origin: z.string(), peer: PeerRecordSchema, reason: z.string() }),
-  /** Close one connection held by the receiving instance (replacement, kick). */
-  z.object({ kind: z.literal('close'), origin: z.string(), roomId: z.string(), connectionId: z.string(), code: z.string() }),
-  z.object({ kind: z.literal('room-closed'), origin: z.string(), roomId: z.string(), reason: z.string() }),
-])
-export type BusEnvelope = z.infer<typeof BusEnvelopeSchema>
-
-/** Cross-instance fan-out. Local delivery is the hub's job. */
-export interface SignalBus {
-  publish(channel: string, envelope: BusEnvelope): Promise<void>
-  /**
-   * The handler MUST only receive envelopes published by other instances (echo suppression by
-   * `origin`). Resolves to an unsubscribe function.
-   */
-  subscribe(channel: string, handler: (envelope: BusEnvelope) => void): Promise<() => Promise<void>>
-}
-
 /** Everything a runtime entry hands the core. */
 export interface Backend {
   readonly name: string
@@ -156,9 +128,4 @@ export interface Backend {
 
 export class StoreError extends Error {
   override readonly name = 'StoreError'
-}
-
-export const channels = {
-  room: (roomId: string) => `room:${roomId}`,
-  instance: (instanceId: string) => `inst:${instanceId}`,
 }

@@ -85,7 +85,7 @@ describe('frames during a slow join', () => {
       expect((await alice.next()).type).toBe('auth')
       alice.send({ type: 'ice-candidate', targetUserId: 'bob', data: { candidate: null } })
       // Nothing answers a queued frame: watch the server read it (queued) or relay it (the old, wrong order).
-      const queued = () => [...one.core.hub.connections.values()].find((c) => c.userId === 'alice')?.queue.length ?? 0
+      const queued = () => [...one.core.signaling.registry.values()].find((c) => c.userId === 'alice')?.held?.length ?? 0
       await until(() => queued() === 2 || bob.all('ice-candidate').length > 0, 'the server read the candidate')
       announce.release()
       expect((await bob.next()).type).toBe('peer-joined')

@@ -8,6 +8,7 @@ import { expiryTests } from './conformance/expiry.js'
 import { lifecycleTests } from './conformance/lifecycle.js'
 import { membershipTests } from './conformance/membership.js'
 import { recordTests } from './conformance/records.js'
+import { resumeTests } from './conformance/resume.js'
 import { roomTests } from './conformance/rooms.js'
 import type { ConformanceOptions, Define, WorldFactory } from './conformance/fixtures.js'
 
@@ -28,6 +29,7 @@ export function runBackendConformance(name: string, factory: WorldFactory, optio
   describe(`storage conformance: ${name}`, () => {
     describe('rooms', () => roomTests(define))
     describe('membership', () => membershipTests(define))
+    describe('resume', () => resumeTests(define))
     describe('expiry', () => expiryTests(define))
     describe('audit and token uses', () => recordTests(define))
     describe('bus', () => busTests(define))

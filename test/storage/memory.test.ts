@@ -1,5 +1,6 @@
 /** @module The memory adapter runs the storage conformance suite; instances of one world share one MemoryState. */
 import { createMemoryBackend, createMemoryState, type MemoryState } from '../../src/storage/memory.js'
+import { publishText } from '../../src/storage/memory-bus.js'
 import type { Backend } from '../../src/storage/types.js'
 import { runBackendConformance } from './conformance.js'
 
@@ -15,6 +16,10 @@ runBackendConformance(
         const backend = createMemoryBackend({ instanceId, state })
         backends.push(backend)
         return backend
+      },
+      async publishText(channel, text) {
+        state ??= createMemoryState()
+        publishText(state.subscribers, channel, text, null)
       },
       async cleanup() {
         await Promise.all(backends.map((b) => b.close()))

@@ -6,7 +6,8 @@ import { describe } from 'vitest'
 import { silentLogger } from '../../src/lib/logger.js'
 import { createRedisBackend } from '../../src/storage/redis.js'
 import type { Backend } from '../../src/storage/types.js'
-import { deleteKeys, randomPrefix } from '../helpers/redis.js'
+import { redisKeys } from '../../src/storage/redis-keys.js'
+import { deleteKeys, randomPrefix, redisClient } from '../helpers/redis.js'
 import { need, REDIS_URL, redisAvailable } from '../helpers/requirements.js'
 import { runBackendConformance } from './conformance.js'
 
@@ -22,6 +23,14 @@ describe.skipIf(!available)('redis adapter', () => {
         const backend = await createRedisBackend({ url: REDIS_URL, prefix, instanceId, logger: silentLogger, auditCapacity, leaseTtlMs: 30_000 })
         backends.push(backend)
         return backend
+      },
+      async publishText(channel, text) {
+        const raw = redisClient(REDIS_URL)
+        try {
+          await raw.call('SPUBLISH', redisKeys(prefix).channel(channel), text)
+        } finally {
+          raw.disconnect()
+        }
       },
       async cleanup() {
         await Promise.all(backends.map((b) => b.close()))

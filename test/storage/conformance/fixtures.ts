@@ -1,10 +1,12 @@
 /** @module Conformance fixtures: the world contract, the injected clock's epoch, and record builders. */
-import type { Backend, PeerRecord } from '../../../src/storage/types.js'
+import type { Backend, Channel, PeerRecord } from '../../../src/storage/types.js'
 
 /** One shared state (a memory state, a Redis prefix) and the instances built over it. */
 export interface BackendWorld {
   /** A backend for one instance; instances of one world see the same rooms, audit and bus. */
   instance(instanceId: string, opts?: { auditCapacity?: number }): Promise<Backend>
+  /** Puts raw text on a bus channel, as a foreign publisher would (tests of what receivers do with bad text). */
+  publishText?(channel: Channel, text: string): Promise<void>
   /** Closes every backend of the world and removes its state. */
   cleanup(): Promise<void>
 }

@@ -1,0 +1,94 @@
+/**
+ * @module SignalBus in memory, for several instances in one process (tests, and any host that runs more than one app
+ * over one MemoryState). It carries the same encoded text as Redis and obeys every rule of the port (bus.ts), so a
+ * multi-instance test on memory exercises what Redis does: encoding, no echo, asynchronous delivery, relay refusal.
+ */
+import { silentLogger, type Logger } from '../lib/logger.js'
+import type { BusHandler, Channel, SignalBus } from './bus.js'
+import { decodeEnvelope, encodeEnvelope } from './bus-codec.js'
+import { StoreError } from './types.js'
+
+interface Subscriber {
+  instanceId: string
+  handler: BusHandler
+}
+
+/** Subscribers by channel, shared by every instance over one MemoryState. */
+export type MemoryBusState = Map<string, Set<Subscriber>>
+
+const keyOf = (ch: Channel) => (ch.kind === 'room' ? `room\t${ch.roomId}` : `instance\t${ch.instanceId}`)
+
+export interface MemoryBusOptions {
+  state: MemoryBusState
+  instanceId: string
+  /** Throws StoreError once the backend is closed. */
+  guard: () => void
+  logger?: Logger
+}
+
+/**
+ * Hands encoded text to a channel's subscribers, as PUBLISH hands it to Redis: each receiver decodes its own copy, one
+ * microtask per publish (handlers never run inside publish; publishes arrive in order). Returns how many received.
+ * Exported for tests that must put text on the bus that no encoder would write.
+ */
+export function publishText(state: MemoryBusState, channel: Channel, text: string, except: string | null, logger: Logger = silentLogger): number {
+  const live = state.get(keyOf(channel))
+  const receivers = live ? [...live].filter((s) => s.instanceId !== except) : []
+  if (live && receivers.length > 0) queueMicrotask(() => deliver(text, receivers, live, logger))
+  return receivers.length
+}
+
+function deliver(text: string, receivers: Subscriber[], live: Set<Subscriber>, logger: Logger) {
+  for (const s of receivers) {
+    // Unsubscribed since the publish: nothing more for that handler.
+    if (!live.has(s)) continue
+    const envelope = decodeEnvelope(text)
+    if (!envelope) {
+      logger.warn('dropped a bus message that does not decode')
+      continue
+    }
+    if (envelope.origin === s.instanceId) continue
+    try {
+      s.handler(envelope)
+    } catch (err) {
+      logger.error('bus handler failed', { err })
+    }
+  }
+}
+
+export function createMemoryBus(o: MemoryBusOptions): SignalBus & { closeAll(): void } {
+  const logger = o.logger ?? silentLogger
+  const mine = new Set<() => void>()
+
+  return {
+    async publish(channel, envelope) {
+      o.guard()
+      const text = encodeEnvelope(envelope)
+      // Receivers are counted before anything is handed over, so a refused relay reaches nobody.
+      const live = o.state.get(keyOf(channel))
+      const others = live ? [...live].some((s) => s.instanceId !== envelope.origin) : false
+      if (envelope.kind === 'relay' && !others) throw new StoreError('no other instance received the relay')
+      publishText(o.state, channel, text, envelope.origin, logger)
+    },
+
+    async subscribe(channel, handler) {
+      o.guard()
+      const key = keyOf(channel)
+      const sub: Subscriber = { instanceId: o.instanceId, handler }
+      let subs = o.state.get(key)
+      if (!subs) o.state.set(key, (subs = new Set()))
+      subs.add(sub)
+      const off = () => {
+        subs.delete(sub)
+        if (subs.size === 0 && o.state.get(key) === subs) o.state.delete(key)
+        mine.delete(off)
+      }
+      mine.add(off)
+      return async () => off()
+    },
+
+    closeAll() {
+      for (const off of [...mine]) off()
+    },
+  }
+}
