@@ -78,6 +78,23 @@ export function resumeScenarios(s: Stage) {
       })
     }
 
+    it('holds a resumed socket that drops again right after its reply: away again, and a second resume works', async () => {
+      const { bob, alice } = await s.joinAll('drop-twice', ['bob', 'alice'])
+      alice.ws.terminate()
+      await awayCount(s, 1)
+      const { client: back, reply } = await s.join('alice', 'drop-twice', { peer: 1, resumeToken: resumeTokenOf(alice) })
+      expect(reply.data?.resumed).toBe(true)
+      back.ws.terminate()
+      await awayCount(s, 1)
+      const { client: again, reply: second } = await s.join('alice', 'drop-twice', { peer: 2, resumeToken: resumeTokenOf(back) })
+      expect(second.data?.resumed).toBe(true)
+      await s.cleanup()
+      await expectQuiet({ bob, again })
+      expect(presence(bob.frames).map((f) => [f.type, f.userId])).toEqual([['peer-joined', 'alice']])
+      await bob.close()
+      await again.close()
+    })
+
     it('resumes over a socket the server still thinks open: the old one gets replaced then 4009, and nobody is told', async () => {
       const { alice, bob, carol } = await s.joinAll('resume-open', ['alice', 'bob', 'carol'])
       const { client: back, reply } = await s.join('alice', 'resume-open', { peer: 3, resumeToken: resumeTokenOf(alice) })

@@ -17,11 +17,18 @@ export async function nextFrame(client: TestClient, timeoutMs?: number): Promise
 
 const SENTINEL = 'sentinel:'
 
+/** The user a client joined as, from its auth reply (labels in a record need not be user ids). */
+function userIdOf(c: TestClient): string {
+  const userId = c.frames.find((f) => f.type === 'auth')?.userId
+  if (!userId) throw new Error('quiet() needs joined clients: no auth reply on this one')
+  return userId
+}
+
 const sentinelFrom = (f: Frame) =>
   f.type === 'ice-candidate' && typeof f.data?.candidate === 'string' && f.data.candidate.startsWith(SENTINEL) ? f.from : undefined
 
 /**
- * Every peer (all in one room) broadcasts a sentinel; resolves once each has the sentinel of every other, and
+ * Every peer (all in one room, each a different user; the record's keys are only labels) broadcasts a sentinel; resolves once each has the sentinel of every other, and
  * returns per peer the unread frames that came first (heartbeat answers and sentinels left out). With a single
  * peer, its own ping round trip stands in.
  */
@@ -33,9 +40,10 @@ export async function quiet(peers: Record<string, TestClient>): Promise<Record<s
     out[id] = (await c.sync()).filter((f) => f.type !== 'heartbeat')
     return out
   }
+  const users = new Map(entries.map(([label, c]) => [label, userIdOf(c)]))
   for (const [, c] of entries) c.send({ type: 'ice-candidate', data: { candidate: `${SENTINEL}${crypto.randomUUID()}` } })
   for (const [me, c] of entries) {
-    const waiting = new Set(entries.map(([id]) => id).filter((id) => id !== me))
+    const waiting = new Set([...users].filter(([label]) => label !== me).map(([, userId]) => userId))
     out[me] = []
     while (waiting.size > 0) {
       const f = await nextFrame(c)
