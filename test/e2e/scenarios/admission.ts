@@ -1,7 +1,7 @@
 /** @module Upgrade admission: connections per address and per instance, Origin, memory. Refused before any WebSocket exists. */
 import { describe, expect, it } from 'vitest'
 import { until } from '../support/scenario.js'
-import { deploy, type Stage } from '../support/stage.js'
+import { deploy, itWith, type Stage } from '../support/stage.js'
 import type { Target } from '../support/target.js'
 
 /** Resolves with the HTTP status and body an upgrade was refused with; fails if it was accepted. */
@@ -76,7 +76,7 @@ export function admissionScenarios(target: Target) {
     describe('memory critical (MEMORY_CRITICAL_THRESHOLD=2 MB)', () => {
       const s = deploy(target, { MEMORY_WARNING_THRESHOLD: '1', MEMORY_CRITICAL_THRESHOLD: '2' })
 
-      it('refuses upgrades with 503 memory_critical while HTTP keeps answering', async () => {
+      itWith(target, 'memoryWatch')('refuses upgrades with 503 memory_critical while HTTP keeps answering', async () => {
         for (let peer = 0; peer < s.instances; peer++) {
           const refused = await refusedUpgrade(s, peer)
           expect(refused.status).toBe(503)

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { expectQuiet, nextFrame } from '../support/sentinels.js'
 import { ofType, peerLeft } from '../support/scenario.js'
-import { authFrame, deploy, members } from '../support/stage.js'
+import { authFrame, deploy, itWith, members } from '../support/stage.js'
 import type { Target } from '../support/target.js'
 
 const any = expect.any(Number)
@@ -87,7 +87,7 @@ export function lifecycleScenarios(target: Target) {
 
     // Last: it stops the deployment (or its first instance).
     describe('graceful shutdown', () => {
-      it('closes every client of the draining instance with draining then 1001, joined or not; its peers are not announced to each other', async () => {
+      itWith(target, 'drain')('closes every client of the draining instance with draining then 1001, joined or not; its peers are not announced to each other', async () => {
         const room = await s.joinAll('shutdown', ['alice', 'bob', 'carol'])
         const pending = await s.open(0)
         // With several instances the drained one is instance 0: alice and carol (and pending) go, bob stays.

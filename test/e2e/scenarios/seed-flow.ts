@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { Frame, TestClient } from '../../helpers/ws-client.js'
 import { expectQuiet } from '../support/sentinels.js'
 import { peerLeft, until } from '../support/scenario.js'
-import { deploy, members } from '../support/stage.js'
+import { deploy, itWith, members } from '../support/stage.js'
 import type { Target } from '../support/target.js'
 
 const any = expect.any(Number)
@@ -12,6 +12,7 @@ const DEFAULT_LIMITS = { maxMessageBytes: 65536, messagesPerSecond: 50, messageB
 export function seedFlowScenarios(target: Target) {
   describe('seed README step 2', () => {
     const s = deploy(target, {}, { signalingPort: true })
+    const itWithSignalingPort = itWith(target, 'signalingPort')
 
     /** The seed's client, verbatim in spirit: open, send auth on 'open', look at the first frame. */
     async function seedClient(url: string, userId: string, roomId: string, token: string): Promise<{ client: TestClient; message: Frame }> {
@@ -55,7 +56,7 @@ export function seedFlowScenarios(target: Target) {
       }
     })
 
-    it('accepts the same flow on the SIGNALING_PORT listener at any path', async () => {
+    itWithSignalingPort('accepts the same flow on the SIGNALING_PORT listener at any path', async () => {
       expect(s.port(0)).not.toBe(Number(new URL(s.signalingWs(0)).port))
       for (const [peer, path] of ['', '/', '/ws', '/some/deep/path?x=1'].entries()) {
         const room = `doc-sig-${peer}`
@@ -65,7 +66,7 @@ export function seedFlowScenarios(target: Target) {
       }
     })
 
-    it('puts peers of both listeners in one room', async () => {
+    itWithSignalingPort('puts peers of both listeners in one room', async () => {
       const { client: erin } = await seedClient(s.ws(0), 'erin', 'doc-both', await s.token('erin', 'doc-both', { peer: 0 }))
       const { client: frank, message } = await seedClient(s.signalingWs(1), 'frank', 'doc-both', await s.token('frank', 'doc-both', { peer: 1 }))
       expect(message.data?.peers.map((p: { userId: string }) => p.userId)).toEqual(['erin'])
@@ -101,7 +102,7 @@ export function seedFlowScenarios(target: Target) {
       await bob.close()
     })
 
-    it('serves only WebSocket upgrades on the SIGNALING_PORT listener', async () => {
+    itWithSignalingPort('serves only WebSocket upgrades on the SIGNALING_PORT listener', async () => {
       for (let peer = 0; peer < s.instances; peer++) {
         const base = s.signalingWs(peer).replace(/^ws:/, 'http:')
         for (const path of ['/api/health', '/']) {

@@ -2,12 +2,12 @@
  * @module A describe block's deployment: booted before its tests with the env they need, closed after them, with
  * the steps scenarios share (open, join, join a room, clean up). Every client opened here is cut at the end.
  */
-import { afterAll, beforeAll, expect } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { ClientOptions } from 'ws'
 import { TestClient, type Frame } from '../../helpers/ws-client.js'
 import { forgeToken } from './scenario.js'
 import { nextFrame } from './sentinels.js'
-import { start, type ApiResponse, type Deployment, type Env, type StartOptions, type Target } from './target.js'
+import { start, type ApiResponse, type Deployment, type Env, type Feature, type StartOptions, type Target } from './target.js'
 
 export interface JoinOptions {
   /** Placement index: the instance it connects to (default 0). */
@@ -150,4 +150,10 @@ export const userIds = (peers: unknown): string[] => (peers as { userId: string 
 export async function members(stage: Stage, roomId: string, peer = 0): Promise<string[] | null> {
   const r = await stage.api(`/api/rooms/${roomId}`, undefined, peer)
   return r.status === 200 ? userIds(r.body.peers).sort() : null
+}
+
+/** `it` for a scenario that needs `feature`: skipped, with the target's reason in its name, where the target lacks it. */
+export function itWith(target: Target, feature: Feature) {
+  const why = target.lacks?.[feature]
+  return (name: string, fn: () => Promise<void>) => (why === undefined ? it(name, fn) : it.skip(`${name} [${target.name} has no ${feature}: ${why}]`, fn))
 }

@@ -22,10 +22,18 @@ export interface Instance {
   stop(): Promise<void>
 }
 
+/**
+ * What some scenarios need and a runtime may lack by design (Workers: one port, no RSS, no SIGTERM). A target lists
+ * what it lacks, with the reason, and those scenarios show as skipped with it; nothing else may differ.
+ */
+export type Feature = 'signalingPort' | 'memoryWatch' | 'drain'
+
 export interface Target {
   readonly name: string
   /** Server instances per deployment. */
   readonly instances: number
+  /** Documented differences: the features this runtime does not have, and why. */
+  readonly lacks?: Partial<Record<Feature, string>>
   /** Whether its components are here; a missing one is a visible skip, or a failure under REQUIRE_ALL_COMPONENTS=1. */
   available(): Promise<boolean>
   /** Env every instance of one deployment shares (a store's key prefix), and how to clean it up after. */
@@ -93,7 +101,7 @@ async function readBody(res: Response): Promise<unknown> {
 export async function start(target: Target, env: Env = {}, options: StartOptions = {}): Promise<Deployment> {
   const shared = target.shared?.() ?? { env: {}, cleanup: async () => undefined }
   const boots = Array.from({ length: target.instances }, async () => {
-    const signaling: Env = options.signalingPort ? { SIGNALING_PORT: String(await freePort()) } : {}
+    const signaling: Env = options.signalingPort && !target.lacks?.signalingPort ? { SIGNALING_PORT: String(await freePort()) } : {}
     return target.boot({ ...SUITE_ENV, ...shared.env, ...env, ...signaling })
   })
   const settled = await Promise.allSettled(boots)
