@@ -46,8 +46,10 @@ describe('presence on one instance', () => {
     const carol = w.connect()
     await carol.sendAuth('carol', 'r1')
     // Carol's join is in flight (she collects the room's events): dave's announcement from i2 lands meanwhile.
-    await untilMicrotask(() => (w.signaling.rooms.get('r1')?.joining.size ?? 0) > 0)
-    inject(w, ROOM, { kind: 'joined', origin: 'i2', peer: dave, replaced: null })
+    await atMicrotask(
+      () => (w.signaling.rooms.get('r1')?.joining.size ?? 0) > 0,
+      () => inject(w, ROOM, { kind: 'joined', origin: 'i2', peer: dave, replaced: null }),
+    )
     const reply = await carol.reply()
     await flush()
     expect(reply.peers.map((p) => p.userId)).toEqual(['bob', 'dave'])
@@ -59,20 +61,25 @@ describe('presence on one instance', () => {
     const w = await createWorld()
     const carol = w.connect()
     await carol.sendAuth('carol', 'r1')
-    await untilMicrotask(() => (w.signaling.rooms.get('r1')?.joining.size ?? 0) > 0)
     const erin = peerRecord('erin', 'e1')
-    inject(w, ROOM, { kind: 'joined', origin: 'i2', peer: erin, replaced: null })
-    inject(w, ROOM, { kind: 'left', origin: 'i2', peer: erin, reason: 'left' })
+    await atMicrotask(
+      () => (w.signaling.rooms.get('r1')?.joining.size ?? 0) > 0,
+      () => {
+        inject(w, ROOM, { kind: 'joined', origin: 'i2', peer: erin, replaced: null })
+        inject(w, ROOM, { kind: 'left', origin: 'i2', peer: erin, reason: 'left' })
+      },
+    )
     await carol.reply()
     await flush()
     expect(presence(carol)).toEqual(['peer-joined erin false', 'peer-left erin left'])
   })
 })
 
-/** Polls `cond` after each microtask: for landing an event inside one await of the handshake. */
-async function untilMicrotask(cond: () => boolean) {
+/** Runs `act` in the very microtask in which `cond` first holds: for landing an event inside one await of the handshake. */
+async function atMicrotask(cond: () => boolean, act: () => void) {
   for (let i = 0; i < 1000 && !cond(); i++) await Promise.resolve()
   if (!cond()) throw new Error('condition not reached')
+  act()
 }
 
 describe('presence across instances', () => {
