@@ -138,3 +138,12 @@ describe('parseConfig production', () => {
     expect(configError({ ...PROD, ADMIN_TOKEN: 'changeme-changeme-changeme' }).message).toMatch(/ADMIN_TOKEN is a placeholder/)
   })
 })
+
+describe('RECONNECT_GRACE', () => {
+  it('defaults to 15 s, accepts 0 (resuming off) and refuses negative or over 10 minutes, naming the variable', () => {
+    expect(parseConfig({}).ws.reconnectGraceMs).toBe(15_000)
+    expect(parseConfig({ RECONNECT_GRACE: '0' }).ws.reconnectGraceMs).toBe(0)
+    expect(parseConfig({ RECONNECT_GRACE: '600000' }).ws.reconnectGraceMs).toBe(600_000)
+    for (const bad of ['-1', '600001', 'soon', '1.5']) expect(configError({ RECONNECT_GRACE: bad }).message).toContain('RECONNECT_GRACE')
+  })
+})
