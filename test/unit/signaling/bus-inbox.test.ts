@@ -125,10 +125,9 @@ describe('sweptPeer', () => {
 
 describe('announcements that arrive after a newer connection of the same user joined here', () => {
   // With Redis, an instance's own join can commit and be announced before another instance's earlier PUBLISH arrives.
-  // BUG (bus-inbox.ts `joined`, presence.ts `receiveJoined`): a late `joined` for a connection that a local join has
-  // already replaced closes the newer, live socket as "replaced" (which then departs: the user is gone from the room)
-  // and re-announces the stale connection to the room.
-  it.fails('a late joined for a superseded connection is ignored: the newer socket stays, the room hears nothing', async () => {
+  // Found by this suite: a late `joined` for a connection that a local join had already replaced closed the newer,
+  // live socket as "replaced" and re-announced the stale connection. Replaced connections are now remembered.
+  it('a late joined for a superseded connection is ignored: the newer socket stays, the room hears nothing', async () => {
     const w = await createWorld()
     const alice = await w.join('alice', 'r1')
     const stale = peerRecord('bob', 'b-old')
@@ -143,9 +142,9 @@ describe('announcements that arrive after a newer connection of the same user jo
     expect(await w.peers('r1')).toEqual(['alice', 'bob'])
   })
 
-  // BUG (presence.ts `receiveLeft` / `deliver`): a late `left` for a connection of a user whose newer connection has
-  // joined since is delivered as `peer-left`: the room is told a user left who is in the room.
-  it.fails('a late left for a superseded connection is not announced while the newer connection is in the room', async () => {
+  // Found by this suite: a late `left` for a connection of a user whose newer connection had joined since was
+  // delivered as `peer-left`. A departure of a connection the roster no longer names is not passed on.
+  it('a late left for a superseded connection is not announced while the newer connection is in the room', async () => {
     const w = await createWorld()
     const alice = await w.join('alice', 'r1')
     const stale = peerRecord('bob', 'b-old')
