@@ -24,10 +24,20 @@ function counter(hist: Hist) {
 }
 
 /**
- * Every pair (i < j) of every room: i offers, j answers and sends `ice` candidates, i sends `ice`
+ * Slot pairs (i < j) of a room that signal in a storm. `crossOnly` keeps the pairs whose slots differ in
+ * parity: with even slots on one instance and odd on another (xrelay), each of those signals crosses the bus.
+ */
+export function stormPairs(roomSize: number, crossOnly: boolean): [number, number][] {
+  const pairs: [number, number][] = []
+  for (let i = 0; i < roomSize; i++) for (let j = i + 1; j < roomSize; j++) if (!crossOnly || (i + j) % 2 === 1) pairs.push([i, j])
+  return pairs
+}
+
+/**
+ * Every pair of `stormPairs` in every room: i offers, j answers and sends `ice` candidates, i sends `ice`
  * candidates back. A room starts its next round when all of this round's signals arrived.
  */
-export function storm(t: Target, rooms: Peer[][], rounds: number, ice: number, deadlineMs: number): Promise<SignalResult> {
+export function storm(t: Target, rooms: Peer[][], rounds: number, ice: number, deadlineMs: number, crossOnly = false): Promise<SignalResult> {
   const hist = newHist()
   const { c, onReceive } = counter(hist)
   let sent = 0
@@ -50,12 +60,13 @@ export function storm(t: Target, rooms: Peer[][], rounds: number, ice: number, d
     }
     const timer = setTimeout(finish, deadlineMs)
     for (const room of rooms) {
-      const perRound = ((room.length * (room.length - 1)) / 2) * (2 + 2 * ice)
+      const pairs = stormPairs(room.length, crossOnly)
+      const perRound = pairs.length * (2 + 2 * ice)
       let got = 0
       let round = 0
       const start = () => {
         round++
-        for (let i = 0; i < room.length; i++) for (let j = i + 1; j < room.length; j++) send(room[i]!, 'offer', room[j]!.spec.id)
+        for (const [i, j] of pairs) send(room[i]!, 'offer', room[j]!.spec.id)
       }
       for (const p of room) {
         p.onSignal = (peer, r) => {
