@@ -33,7 +33,7 @@ const HEADLINE: Record<Scenario, string[]> = {
   churn: ['cyclesPerSec', 'cpuUsPerCycle', 'heapGrowthPct'],
   steady: ['p50Ms', 'p99Ms', 'p999Ms'],
   token: ['mintsPerSec', 'handshakesPerSec', 'cpuUsPerHandshake'],
-  xrelay: ['cpuUsPerMsg', 'serversCpuUsPerMsg', 'redisCpuUsPerMsg', 'p50Ms', 'oneCpuUsPerMsg', 'crossRatio'],
+  xrelay: ['cpuUsPerMsg', 'serversCpuUsPerMsg', 'redisCpuUsPerMsg', 'oneCpuUsPerMsg', 'crossRatio', 'steadyP50Ms', 'oneSteadyP50Ms'],
 }
 
 const repsOf = (o: Options, s: Scenario) => (s === 'cold' ? o.coldStarts : s === 'idle' ? o.idleReps : o.reps)

@@ -100,7 +100,7 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     return {}
   },
   storm: async (a) => storm(T(), complete(), num(a, 'rounds'), num(a, 'ice'), num(a, 'deadlineMs'), a.crossOnly === true),
-  steady: async (a) => steady(T(), complete(), num(a, 'rate'), num(a, 'durationMs')),
+  steady: async (a) => steady(T(), complete(), num(a, 'rate'), num(a, 'durationMs'), a.crossOnly === true),
   /** Mints the tokens of the next churn or handshake run, so that minting is not timed. */
   async prepare(a) {
     const t = T()

@@ -2,8 +2,9 @@
  * @module Cross-instance relay: two of our servers on one Redis, every room of 4 split two and two (even slots
  * on instance A, odd on B), and the storm's offer -> answer -> 8 candidates each way between the pairs that sit
  * on different instances, so every signal crosses Redis pub/sub. CPU per signal is summed over both servers and
- * the redis-server process. The same load with all peers on one instance of the same Redis follows in the same
- * run (fresh server, fresh prefix), so the cost of crossing reads as a ratio.
+ * the redis-server process. Storm latency is queueing under saturation, so a short steady stream between the
+ * same pairs follows for latency. The same load with all peers on one instance of the same Redis follows in the
+ * same run (fresh server, fresh prefix), so the cost of crossing reads as a ratio.
  */
 import { merge, newHist, quantile } from '../lib/hist.js'
 import { cpuMs, sleep } from '../lib/proc.js'
@@ -15,6 +16,8 @@ import type { Redis } from 'ioredis'
 
 const ROOM = 4
 const ICE = 8
+/** The steady stream's length (or --duration if shorter): its latency quantiles settle within seconds. */
+const STEADY_MS = 5000
 
 export async function xrelay(ctx: Ctx, kind: ServerKind): Promise<RunResult> {
   if (protocolOf(kind) !== 'ours') return { metrics: {}, notes: ['skipped: only our server has a Redis bus'] }
@@ -40,13 +43,14 @@ export async function xrelay(ctx: Ctx, kind: ServerKind): Promise<RunResult> {
 
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b > 0 ? a / b : null)
 
-/** One storm on `instances` fresh servers under a fresh prefix, whose keys are deleted afterwards. */
+/** The load on `instances` fresh servers under a fresh prefix, whose keys are deleted afterwards. */
 async function phase(ctx: Ctx, kind: ServerKind, redis: Redis, redisPid: number | null, instances: 1 | 2): Promise<RunResult> {
   const prefix = newRedisPrefix()
   const env = { REDIS_URL: benchRedisUrl(), REDIS_PREFIX: prefix }
   let r: RunResult | null = null
   try {
-    r = await withServers(ctx, kind, instances, env, (srvs) => storm(ctx, kind, srvs, redis, redisPid))
+    const probe: RedisProbe = { redis, cpuMs: () => (redisPid === null ? NaN : cpuMs(redisPid)) }
+    r = await withServers(ctx, kind, instances, env, (srvs) => load(ctx, kind, srvs, probe))
     return r
   } finally {
     const deleted = await deleteKeys(redis, prefix).catch((err: unknown) => `failed: ${(err as Error).message}`)
@@ -55,53 +59,88 @@ async function phase(ctx: Ctx, kind: ServerKind, redis: Redis, redisPid: number 
   }
 }
 
-async function storm(ctx: Ctx, kind: ServerKind, srvs: RunningServer[], redis: Redis, redisPid: number | null): Promise<RunResult> {
+/** What the phases read from Redis and its process. */
+interface RedisProbe {
+  redis: Redis
+  /** redis-server CPU time so far (ms), NaN when its process is not visible. */
+  cpuMs: () => number
+}
+
+/** Connects the rooms (split when there is a second server), then the storm and the steady stream on them. */
+async function load(ctx: Ctx, kind: ServerKind, srvs: RunningServer[], probe: RedisProbe): Promise<RunResult> {
   const { o, pool } = ctx
   const rooms = split(Math.round(o.stormPeers / ROOM), pool.size)
   const altPort = srvs[1]?.port ?? 0
   const c = await pool.all<ConnectResult>('connect', (i) => ({ rooms: rooms[i]!, roomSize: ROOM, prefix: 'x', altPort, concurrency: 100, timeoutMs: 20_000, deadlineMs: 60_000 }), 90_000)
   const notes = errorsOf(c)
-  const redisCpu = () => (redisPid === null ? NaN : cpuMs(redisPid))
   await sleep(300)
   // Redis CPU over a quiet second: other clients of a shared Redis show up here, and would in the phase too.
-  const quiet0 = redisCpu()
+  const quiet0 = probe.cpuMs()
   await sleep(1000)
-  const redisIdleCpuPct = (redisCpu() - quiet0) / 10
+  const redisIdleCpuPct = (probe.cpuMs() - quiet0) / 10
+  const storm = await measureStorm(ctx, kind, srvs, probe, notes)
+  await sleep(300)
+  const steady = await measureSteady(ctx, srvs, probe, notes)
+  return { metrics: { ...storm, ...steady, redisIdleCpuPct: Number.isFinite(redisIdleCpuPct) ? redisIdleCpuPct : null }, notes }
+}
+
+/** CPU per delivered signal over an interval, split by process: ours (each), both, redis-server, all. */
+function cpuSplit(srvs: RunningServer[], probe: RedisProbe) {
+  const servers0 = srvs.map((s) => s.cpuMs())
+  const redis0 = probe.cpuMs()
+  return (delivered: number) => {
+    const cpu = srvs.map((s, i) => s.cpuMs() - servers0[i]!)
+    const redisMs = probe.cpuMs() - redis0
+    const perMsg = (ms: number) => (Number.isFinite(ms) ? (ms * 1000) / Math.max(1, delivered) : null)
+    return { all: perMsg(sum(cpu) + redisMs), servers: perMsg(sum(cpu)), a: perMsg(cpu[0]!), b: cpu.length > 1 ? perMsg(cpu[1]!) : null, redis: perMsg(redisMs) }
+  }
+}
+
+/** Saturating storm between cross-instance pairs: CPU per signal and (queueing) latency. */
+async function measureStorm(ctx: Ctx, kind: ServerKind, srvs: RunningServer[], probe: RedisProbe, notes: string[]): Promise<Metrics> {
+  const { o, pool } = ctx
   const relayed0 = await relayedTotal(kind, srvs, ctx.secrets.adminToken)
-  const published0 = await publishCalls(redis)
-  const cpu0 = srvs.map((s) => s.cpuMs())
-  const redis0 = redisCpu()
+  const published0 = await publishCalls(probe.redis)
+  const cpu = cpuSplit(srvs, probe)
   const t0 = performance.now()
   const results = await pool.all<SignalResult>('storm', () => ({ rounds: o.rounds, ice: ICE, deadlineMs: 120_000, crossOnly: true }), 150_000)
   const wallMs = performance.now() - t0
-  const cpu = srvs.map((s, i) => s.cpuMs() - cpu0[i]!)
-  const redisMs = redisCpu() - redis0
-  const published = (await publishCalls(redis)) - published0
-  const relayed1 = await relayedTotal(kind, srvs, ctx.secrets.adminToken)
   const hist = newHist()
   for (const r of results) merge(hist, r.hist)
   const received = sum(results.map((r) => r.received))
+  const perMsg = cpu(received)
+  const published = (await publishCalls(probe.redis)) - published0
+  const relayed1 = await relayedTotal(kind, srvs, ctx.secrets.adminToken)
   const sent = sum(results.map((r) => r.sent))
-  if (received < sent) notes.push(`${sent - received} of ${sent} signals not delivered`)
-  if (relayed0 !== null && relayed1 !== null && relayed1 - relayed0 !== sent) notes.push(`servers counted ${relayed1 - relayed0} relayed, clients sent ${sent}`)
-  const perMsg = (ms: number) => (Number.isFinite(ms) ? (ms * 1000) / Math.max(1, received) : null)
-  const serversMs = sum(cpu)
+  if (received < sent) notes.push(`storm: ${sent - received} of ${sent} signals not delivered`)
+  if (relayed0 !== null && relayed1 !== null && relayed1 - relayed0 !== sent) notes.push(`storm: servers counted ${relayed1 - relayed0} relayed, clients sent ${sent}`)
   return {
-    metrics: {
-      delivered: received,
-      msgsPerSec: (received * 1000) / wallMs,
-      p50Ms: (quantile(hist, 0.5) ?? NaN) / 1000,
-      p99Ms: (quantile(hist, 0.99) ?? NaN) / 1000,
-      cpuUsPerMsg: perMsg(serversMs + redisMs),
-      serversCpuUsPerMsg: perMsg(serversMs),
-      cpuUsPerMsgA: perMsg(cpu[0]!),
-      cpuUsPerMsgB: cpu.length > 1 ? perMsg(cpu[1]!) : null,
-      redisCpuUsPerMsg: perMsg(redisMs),
-      redisIdleCpuPct: Number.isFinite(redisIdleCpuPct) ? redisIdleCpuPct : null,
-      // Every publish on the Redis (it may be shared): with two instances about one per signal.
-      busPublishesPerMsg: published / Math.max(1, received),
-    },
-    notes,
+    delivered: received,
+    msgsPerSec: (received * 1000) / wallMs,
+    p50Ms: (quantile(hist, 0.5) ?? NaN) / 1000,
+    p99Ms: (quantile(hist, 0.99) ?? NaN) / 1000,
+    cpuUsPerMsg: perMsg.all,
+    serversCpuUsPerMsg: perMsg.servers,
+    cpuUsPerMsgA: perMsg.a,
+    cpuUsPerMsgB: perMsg.b,
+    redisCpuUsPerMsg: perMsg.redis,
+    // Every publish on the Redis (it may be shared): with two instances about one per signal.
+    busPublishesPerMsg: published / Math.max(1, received),
+  }
+}
+
+/** A fixed rate below saturation between cross-instance pairs (worker 0's rooms, one clock): latency without queueing. */
+async function measureSteady(ctx: Ctx, srvs: RunningServer[], probe: RedisProbe, notes: string[]): Promise<Metrics> {
+  const { o, pool } = ctx
+  const durationMs = Math.min(o.durationMs, STEADY_MS)
+  const cpu = cpuSplit(srvs, probe)
+  const r = await pool.call<SignalResult>(0, 'steady', { rate: o.rate, durationMs, crossOnly: true }, durationMs + 30_000)
+  const perMsg = cpu(r.received)
+  if (r.received < r.sent) notes.push(`steady: ${r.sent - r.received} of ${r.sent} signals not delivered`)
+  return {
+    steadyP50Ms: (quantile(r.hist, 0.5) ?? NaN) / 1000,
+    steadyP99Ms: (quantile(r.hist, 0.99) ?? NaN) / 1000,
+    steadyCpuUsPerMsg: perMsg.all,
   }
 }
 
