@@ -96,7 +96,7 @@ interface Done {
   skipped: string[]
 }
 
-/** Prints the table (and with --ab the A/B table), and writes the JSON and Markdown results. */
+/** Prints the table (with --ab, the A/B table instead), and writes the JSON and Markdown results (with --ab, both tables). */
 function report(o: Options, d: Done, log: (line: string) => void) {
   const { medians, spreads, ranges } = summarize(d.runs)
   const verdicts = o.ab ? [] : judge(medians)
