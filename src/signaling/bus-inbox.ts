@@ -65,10 +65,10 @@ export class BusInbox {
     for (const a of [...(room.away?.values() ?? [])]) this.d.away.drop(a.connectionId)
   }
 
-  /** A join elsewhere; a socket or away peer here of the same user is superseded by it. */
+  /** A join elsewhere; a socket or away peer here of the same user is superseded by it (unless the join is stale). */
   private joined(e: Of<'joined'>) {
     const room = this.d.rooms.get(e.peer.roomId)
-    if (!room) return
+    if (!room || this.d.presence.isSuperseded(e.peer.connectionId)) return
     const local = room.local.get(e.peer.userId)
     if (local && local.id !== e.peer.connectionId) {
       this.d.out.close(local, 'replaced')
@@ -95,7 +95,7 @@ export class BusInbox {
 
   /** A session moved to a socket elsewhere; if it was held here, its old socket goes and its kept frames follow it. */
   private resumed(e: Of<'resumed'>) {
-    this.d.presence.moved(e.peer)
+    this.d.presence.moved(e.peer, e.previous)
     if (e.previous.instanceId !== this.d.bus.instanceId) return
     const old = this.d.registry.get(e.previous.connectionId)
     if (old) {

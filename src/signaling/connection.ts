@@ -17,7 +17,12 @@ export interface SocketPort {
   isOpen(): boolean
 }
 
-export type ConnectionState = 'pending' | 'authenticating' | 'joined' | 'closed'
+/**
+ * pending: waiting for `auth`. authenticating: the token is being checked. entering: the store took the join (or
+ * resume) and the room is being told; a close now is finished by the handshake, after the announcement. joined:
+ * announced; frames are acted on. closed: the runtime reported the close.
+ */
+export type ConnectionState = 'pending' | 'authenticating' | 'entering' | 'joined' | 'closed'
 
 /** Who a joined connection speaks for: from the verified token, set once by the handshake. */
 export interface Identity {
@@ -95,7 +100,12 @@ export class Connection {
     this.userId = who.userId
     this.userName = who.userName
     this.joinedAt = who.joinedAt
-    if (this.state !== 'closed') this.state = 'joined'
+    if (this.state !== 'closed') this.state = 'entering'
+  }
+
+  /** The room has been told: frames from now on are acted on. */
+  admitted() {
+    if (this.state === 'entering') this.state = 'joined'
   }
 
   /** Returns false when it was closed already. */

@@ -41,6 +41,8 @@ export interface HandshakeDeps {
   isDraining: () => boolean
   /** Removes a socket that closed while its join was being made from the room again. */
   depart: (conn: Connection) => Promise<void>
+  /** Work a drain must wait for. */
+  track: (work: Promise<void>) => void
 }
 
 export class Handshake {
@@ -60,14 +62,16 @@ export class Handshake {
     this.d.out.close(conn, code)
   }
 
-  /** Runs an auth frame to its end; an internal failure closes the socket with internal_error. */
+  /** Runs an auth frame to its end (a drain waits for it); an internal failure closes the socket with internal_error. */
   authenticate(conn: Connection, msg: AuthMessage) {
     conn.authTimer?.cancel()
     conn.authTimer = null
-    this.run(conn, msg).catch((err: unknown) => {
-      this.d.logger.error('auth failed with an internal error', { err })
-      this.d.out.close(conn, 'internal_error')
-    })
+    this.d.track(
+      this.run(conn, msg).catch((err: unknown) => {
+        this.d.logger.error('auth failed with an internal error', { err })
+        this.d.out.close(conn, 'internal_error')
+      }),
+    )
   }
 
   private async run(conn: Connection, msg: AuthMessage) {
@@ -171,6 +175,7 @@ export class Handshake {
     // What the room sent while the peer was away follows the reply, before anything newer.
     if (here) for (const frame of away.take(previous.connectionId)?.kept ?? []) out.send(conn, frame)
     else away.awaitHandover(conn)
+    presence.supersede(previous.connectionId)
     const entered = presence.enter(conn, self, moved.peers)
     if (entered) {
       // The old socket may still be open if the server had not noticed the drop: it goes, quietly.
@@ -190,9 +195,13 @@ export class Handshake {
     this.d.away.drop(previous.connectionId)
   }
 
-  /** The join is announced: frames that waited run in order, or a socket that closed meanwhile leaves again. */
+  /**
+   * The join is announced: frames that waited run in order, or a socket that closed meanwhile (its close was left to
+   * this point, see Lifecycle.closed) leaves again, so that the room hears `peer-joined` before `peer-left`.
+   */
   private finish(conn: Connection) {
     if (conn.isClosed) return void this.d.depart(conn)
+    conn.admitted()
     this.d.inbound().release(conn)
   }
 

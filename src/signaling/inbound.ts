@@ -42,6 +42,7 @@ export class Inbound {
         // Earlier frames may still wait for the join to be announced; keep the order.
         return conn.held !== null ? this.hold(conn, raw) : this.joinedFrame(conn, raw, now)
       case 'authenticating':
+      case 'entering':
         return this.hold(conn, raw)
       case 'pending':
         return this.firstFrame(conn, raw)

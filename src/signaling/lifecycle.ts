@@ -47,7 +47,7 @@ function leftReason(conn: Connection): string {
 }
 
 export class Lifecycle {
-  /** Leaves in flight, so that a drain waits for every one of them, however the socket closed. */
+  /** Leaves and handshakes in flight, so that a drain waits for every one of them, however the socket closed. */
   private readonly departures = new Set<Promise<void>>()
 
   constructor(private readonly d: LifecycleDeps) {}
@@ -69,7 +69,11 @@ export class Lifecycle {
     conn.transportFailed = true
   }
 
-  /** The socket is closed, for whatever reason; `code` is the close code the runtime reports (1006: no handshake). */
+  /**
+   * The socket is closed, for whatever reason; `code` is the close code the runtime reports (1006: no handshake).
+   * A socket closed before its join was announced is left to the handshake, which departs it once the room has
+   * heard of the join.
+   */
   closed(conn: Connection, code?: number) {
     const wasJoined = conn.state === 'joined'
     const away = wasJoined && !this.d.isDraining() && this.d.away.holds(conn, code)
@@ -78,15 +82,19 @@ export class Lifecycle {
     conn.authTimer = null
     this.d.registry.remove(conn)
     if (!wasJoined) return
-    if (!away) return this.depart(conn)
+    if (!away) return void this.depart(conn)
     this.d.away.begin(conn)
     this.d.presence.detach(conn)
   }
 
   /** Removes a closed socket's peer from its room and tells the room; a drain waits for it. */
   depart(conn: Connection): Promise<void> {
-    const departure = this.leave(conn)
-    const settled = departure.catch((err: unknown) => this.d.logger.error('depart failed', { err })).finally(() => this.departures.delete(settled))
+    return this.track(this.leave(conn))
+  }
+
+  /** Keeps `work` (a leave, a handshake in flight) until it settles, so that a drain can wait for it. */
+  track(work: Promise<void>): Promise<void> {
+    const settled = work.catch((err: unknown) => this.d.logger.error('depart failed', { err })).finally(() => this.departures.delete(settled))
     this.departures.add(settled)
     return settled
   }
@@ -119,6 +127,7 @@ export class Lifecycle {
       closed++
     }
     this.d.away.prune(now)
+    this.d.presence.prune(now)
     return closed
   }
 
@@ -134,6 +143,7 @@ export class Lifecycle {
       void this.depart(conn)
     }
     await this.d.away.departAll('draining')
-    await Promise.allSettled([...this.departures])
+    // A handshake that finishes now departs its socket: that leave joins the set while we wait.
+    while (this.departures.size > 0) await Promise.allSettled([...this.departures])
   }
 }

@@ -20,6 +20,13 @@ const LISTED_WINDOW_MS = 10_000
 const rosterEntry = (p: PeerRecord) => ({ instanceId: p.instanceId, connectionId: p.connectionId })
 
 export class Presence {
+  /**
+   * Connection ids that a newer connection of the same user replaced (or a resume moved on from), until when: a
+   * `joined` or `left` for one of them that arrives late, from another instance, is history and must not be
+   * announced or act on the newer connection.
+   */
+  private readonly superseded = new Map<string, number>()
+
   constructor(
     private readonly rooms: LocalRooms,
     private readonly out: Outbound,
@@ -73,6 +80,7 @@ export class Presence {
   async announceJoined(room: LocalRoom, self: PeerRecord, replaced: PeerRecord | null) {
     // No await between `enter` and here: a local socket joining at the same moment either listed us or collected
     // this event in `prepare`. The room subscription is live since `prepare`.
+    if (replaced) this.supersede(replaced.connectionId)
     this.deliverJoined(self, replaced)
     if (room.hasRemote) await this.bus.publish(room.channel, { kind: 'joined', origin: this.bus.instanceId, peer: self, replaced })
   }
@@ -90,25 +98,47 @@ export class Presence {
     this.deliver(peer, 'left', peerLeftFrame(peer, reason, this.clock.now()))
   }
 
+  /** Whether a connection was replaced lately: news of it from another instance is stale. */
+  isSuperseded(connectionId: string): boolean {
+    const until = this.superseded.get(connectionId)
+    return until !== undefined && until >= this.clock.now()
+  }
+
+  supersede(connectionId: string) {
+    this.superseded.set(connectionId, this.clock.now() + LISTED_WINDOW_MS)
+  }
+
   /** Another instance announced a join. */
   receiveJoined(peer: PeerRecord, replaced: PeerRecord | null) {
     const room = this.rooms.get(peer.roomId)
     if (!room) return
+    if (replaced) this.supersede(replaced.connectionId)
     room.setRoster(peer.userId, rosterEntry(peer))
     this.deliverJoined(peer, replaced)
   }
 
-  /** Another instance announced a departure. */
+  /**
+   * Another instance announced a departure. Not passed on when the roster already names a newer connection of that
+   * user (the departure arrived after the join that followed it): the room would hear the user leave while present.
+   */
   receiveLeft(peer: PeerRecord, reason: string) {
     const room = this.rooms.get(peer.roomId)
     if (!room) return
+    const current = room.locate(peer.userId)
+    if (this.isSuperseded(peer.connectionId) || (current && current.connectionId !== peer.connectionId)) return
     room.forget(peer.userId, peer.connectionId)
     this.deliver(peer, 'left', peerLeftFrame(peer, reason, this.clock.now()))
   }
 
-  /** A session moved to a new connection: only the roster changes, nobody is told. */
-  moved(peer: PeerRecord) {
+  /** A session moved to a new connection (`previous` is history): only the roster changes, nobody is told. */
+  moved(peer: PeerRecord, previous: PeerRecord) {
+    this.supersede(previous.connectionId)
     this.rooms.get(peer.roomId)?.setRoster(peer.userId, rosterEntry(peer))
+  }
+
+  /** Forgets superseded connections past the window (called from the periodic sweep). */
+  prune(now: number) {
+    for (const [id, until] of this.superseded) if (until < now) this.superseded.delete(id)
   }
 
   /** Removes a closed socket from its local room. */

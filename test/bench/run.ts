@@ -3,9 +3,11 @@
  * servers within each scenario, and prints medians with ratios to our Node server. See docs/performance.md.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, resolve } from 'node:path'
+import { abSidesText, abTable } from './lib/ab.js'
 import { parseArgs, type Options, type Scenario } from './lib/args.js'
-import { ensureBundles, snapshotBundles } from './lib/build.js'
+import { ensureBundles, snapshotBundles, type BundleSnapshot } from './lib/build.js'
+import { ROOT } from './lib/commands.js'
 import { describeMachine } from './lib/machine.js'
 import { loadAverage } from './lib/proc.js'
 import { markdownTable, summarize, textTable, type Run } from './lib/report.js'
@@ -19,8 +21,9 @@ import { idle } from './scenarios/idle.js'
 import { steady } from './scenarios/steady.js'
 import { storm } from './scenarios/storm.js'
 import { token } from './scenarios/token.js'
+import { xrelay } from './scenarios/xrelay.js'
 
-const SCENARIO_FNS: Record<Scenario, (ctx: Ctx, kind: ServerKind) => Promise<RunResult>> = { cold, idle, storm, churn, steady, token }
+const SCENARIO_FNS: Record<Scenario, (ctx: Ctx, kind: ServerKind) => Promise<RunResult>> = { cold, idle, storm, churn, steady, token, xrelay }
 
 /** Figures worth a line of progress output per run. */
 const HEADLINE: Record<Scenario, string[]> = {
@@ -30,6 +33,7 @@ const HEADLINE: Record<Scenario, string[]> = {
   churn: ['cyclesPerSec', 'cpuUsPerCycle', 'heapGrowthPct'],
   steady: ['p50Ms', 'p99Ms', 'p999Ms'],
   token: ['mintsPerSec', 'handshakesPerSec', 'cpuUsPerHandshake'],
+  xrelay: ['cpuUsPerMsg', 'serversCpuUsPerMsg', 'redisCpuUsPerMsg', 'oneCpuUsPerMsg', 'crossRatio', 'steadyP50Ms', 'oneSteadyP50Ms'],
 }
 
 const repsOf = (o: Options, s: Scenario) => (s === 'cold' ? o.coldStarts : s === 'idle' ? o.idleReps : o.reps)
@@ -42,9 +46,12 @@ async function main() {
   const started = Date.now()
   const deadline = started + o.maxMinutes * 60_000
   if (o.build) log(`build: ${ensureBundles()}`)
-  const bundles = snapshotBundles()
-  useBundleDir(bundles.dir)
+  // node-exp's bundle is copied too, so that a rebuild of its checkout mid-run cannot mix two builds.
+  const exp = o.ab ? (o.ab.after ?? resolve(ROOT, 'bundles/node.mjs')) : o.servers.includes('node-exp') ? (process.env.BENCH_EXP_BUNDLE ?? null) : null
+  const bundles = snapshotBundles({ node: o.ab?.before, exp })
+  useBundleDir(bundles.dir, bundles.exp)
   log(`bundles: commit ${bundles.commit}${bundles.uncommittedSrc.length ? ` + ${bundles.uncommittedSrc.length} uncommitted src changes` : ''}, node.mjs ${bundles.sha256['node.mjs']}, bun.js ${bundles.sha256['bun.js']} (copied to ${bundles.dir})`)
+  if (exp) log(abSidesText(bundles))
   const machineBefore = describeMachine()
   log(`machine: ${machineBefore.cores} x ${machineBefore.cpu}, ${machineBefore.memoryGb} GB, node ${machineBefore.node}, bun ${machineBefore.bun}, load ${machineBefore.loadAverage.join(' ')}`)
   const pool = await startWorkers(o.workers)
@@ -77,19 +84,38 @@ async function main() {
     await pool.close()
     rmSync(bundles.dir, { recursive: true, force: true })
   }
-  const { medians, spreads } = summarize(runs)
-  const verdicts = judge(medians)
-  const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`
-  const elapsedS = Math.round((Date.now() - started) / 1000)
-  log(`\n${textTable(o, medians)}\n`)
+  report(o, { command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`, started, bundles, machine: machineBefore, runs, skipped }, log)
+}
+
+interface Done {
+  command: string
+  started: number
+  bundles: BundleSnapshot
+  machine: ReturnType<typeof describeMachine>
+  runs: Run[]
+  skipped: string[]
+}
+
+/** Prints the table (with --ab, the A/B table instead), and writes the JSON and Markdown results (with --ab, both tables). */
+function report(o: Options, d: Done, log: (line: string) => void) {
+  const { medians, spreads, ranges } = summarize(d.runs)
+  const verdicts = o.ab ? [] : judge(medians)
+  const elapsedS = Math.round((Date.now() - d.started) / 1000)
+  const ab = o.ab ? abTable(o, medians, ranges) : null
+  log(`\n${ab ?? textTable(o, medians)}\n`)
   for (const v of verdicts) log(`${v.met === null ? '  ?  ' : v.met ? ' MET ' : ' MISS'}  ${v.target}: ${v.figure}`)
-  if (skipped.length) log(`\nskipped (time budget of ${o.maxMinutes} min): ${skipped.join(', ')}`)
+  if (d.skipped.length) log(`\nskipped (time budget of ${o.maxMinutes} min): ${d.skipped.join(', ')}`)
   const loadAfter = loadAverage()
-  log(`\n${command}: ${elapsedS} s; load average before ${machineBefore.loadAverage.join(' ')}, after ${loadAfter.join(' ')}`)
-  const result = { command, date: new Date(started).toISOString(), elapsedS, bundles, machine: machineBefore, loadAfter, options: o, medians, spreads, verdicts, skipped, runs, table: markdownTable(o, medians) }
+  log(`\n${d.command}: ${elapsedS} s; load average before ${d.machine.loadAverage.join(' ')}, after ${loadAfter.join(' ')}`)
+  const date = new Date(d.started).toISOString()
+  const table = markdownTable(o, medians)
+  const result = { command: d.command, date, elapsedS, bundles: d.bundles, machine: d.machine, loadAfter, options: o, medians, spreads, ranges, verdicts, skipped: d.skipped, runs: d.runs, table, abTable: ab }
   mkdirSync(dirname(o.out), { recursive: true })
   writeFileSync(o.out, `${JSON.stringify(result, null, 1)}\n`)
-  writeFileSync(o.out.replace(/\.json$/, '.md'), `Command: \`${command}\` (${result.date}, ${elapsedS} s; commit ${bundles.commit}${bundles.uncommittedSrc.length ? ' with uncommitted src changes' : ''}, node.mjs ${bundles.sha256['node.mjs']})\n\n${result.table}\n`)
+  const { bundles } = d
+  const head = `Command: \`${d.command}\` (${date}, ${elapsedS} s; load ${d.machine.loadAverage.join(' ')} -> ${loadAfter.join(' ')}; commit ${bundles.commit}${bundles.uncommittedSrc.length ? ' with uncommitted src changes' : ''}, node.mjs ${bundles.sha256['node.mjs']})`
+  const body = ab ? `${abSidesText(bundles)}\n\n${ab}\n\nSame runs, as the usual table (ratios to before):\n\n${table}` : table
+  writeFileSync(o.out.replace(/\.json$/, '.md'), `${head}\n\n${body}\n`)
   log(`results: ${o.out}`)
 }
 

@@ -1,8 +1,21 @@
 /** @module Command-line options of `npm run bench`, with the full and --quick presets. */
 import { SERVER_KINDS, type ServerKind } from './servers.js'
 
-export const SCENARIOS = ['cold', 'idle', 'storm', 'churn', 'steady', 'token'] as const
+export const SCENARIOS = ['cold', 'idle', 'storm', 'churn', 'steady', 'token', 'xrelay'] as const
 export type Scenario = (typeof SCENARIOS)[number]
+/** Without --scenarios: xrelay needs Redis and only concerns ours, so it runs when asked for (or with --ab). */
+const DEFAULT_SCENARIOS: Scenario[] = ['cold', 'idle', 'storm', 'churn', 'steady', 'token']
+/** What --ab compares by default: the relay, steady, idle-memory and churn figures of both builds. */
+const AB_SCENARIOS: Scenario[] = ['storm', 'steady', 'idle', 'churn', 'xrelay']
+/** Alternated rounds per side in --ab (at least; --reps and --idle-reps may ask for more or, for a smoke test, fewer). */
+const AB_REPS = 3
+
+/** Two node bundles measured side by side: `before` runs as `node`, `after` as `node-exp`. */
+export interface AbSides {
+  before: string
+  /** null: this checkout's bundles/node.mjs (built when older than src/). */
+  after: string | null
+}
 
 export interface Options {
   quick: boolean
@@ -28,9 +41,10 @@ export interface Options {
   maxMinutes: number
   out: string
   build: boolean
+  ab: AbSides | null
 }
 
-const FULL: Omit<Options, 'quick' | 'scenarios' | 'servers' | 'out' | 'build'> = {
+const FULL: Omit<Options, 'quick' | 'scenarios' | 'servers' | 'out' | 'build' | 'ab'> = {
   reps: 3,
   idleReps: 2,
   workers: 2,
@@ -70,9 +84,18 @@ const QUICK: typeof FULL = {
 
 const USAGE = `npm run bench -- [--quick] [--scenarios=${SCENARIOS.join(',')}] [--servers=${SERVER_KINDS.join(',')}]
   [--reps=N] [--idle-reps=N] [--workers=N] [--peers=N] [--peers2=N] [--storm-peers=N] [--rounds=N] [--churn=N]
-  [--hold=MS] [--rate=N] [--duration=SECONDS] [--handshakes=N] [--mints=N] [--cold-starts=N] [--max-minutes=N] [--out=FILE] [--no-build]`
+  [--hold=MS] [--rate=N] [--duration=SECONDS] [--handshakes=N] [--mints=N] [--cold-starts=N] [--max-minutes=N] [--out=FILE] [--no-build]
+  [--ab=BEFORE.mjs[,AFTER.mjs]]   A/B of two node bundles (AFTER defaults to this checkout's bundles/node.mjs):
+                                  servers node (BEFORE) and node-exp (AFTER), scenarios ${AB_SCENARIOS.join(',')}, ${AB_REPS} rounds each
+  xrelay uses BENCH_REDIS_URL (default redis://127.0.0.1:6379, loopback only)`
 
-const FLAGS = new Set(['quick', 'scenarios', 'servers', 'reps', 'idle-reps', 'workers', 'peers', 'peers2', 'storm-peers', 'rounds', 'churn', 'hold', 'rate', 'duration', 'handshakes', 'mints', 'cold-starts', 'max-minutes', 'out', 'no-build'])
+const FLAGS = new Set(['quick', 'scenarios', 'servers', 'reps', 'idle-reps', 'workers', 'peers', 'peers2', 'storm-peers', 'rounds', 'churn', 'hold', 'rate', 'duration', 'handshakes', 'mints', 'cold-starts', 'max-minutes', 'out', 'no-build', 'ab'])
+
+function abSides(value: string): AbSides {
+  const [before, after, ...rest] = value.split(',')
+  if (!before || rest.length || after === '') throw new Error(`--ab takes BEFORE.mjs or BEFORE.mjs,AFTER.mjs\n${USAGE}`)
+  return { before, after: after ?? null }
+}
 
 function list<T extends string>(value: string, allowed: readonly T[], name: string): T[] {
   const items = value.split(',').filter(Boolean)
@@ -90,6 +113,7 @@ export function parseArgs(argv: string[]): Options {
     flags.set(m[1]!, m[2] ?? 'true')
   }
   const quick = flags.get('quick') === 'true'
+  const ab = flags.has('ab') ? abSides(flags.get('ab')!) : null
   const base = quick ? QUICK : FULL
   const int = (name: string, def: number) => {
     const v = flags.get(name)
@@ -102,10 +126,10 @@ export function parseArgs(argv: string[]): Options {
   const o: Options = {
     ...base,
     quick,
-    scenarios: flags.has('scenarios') ? list(flags.get('scenarios')!, SCENARIOS, 'scenario') : [...SCENARIOS],
-    servers: flags.has('servers') ? list(flags.get('servers')!, SERVER_KINDS, 'server') : defaultServers,
-    reps: int('reps', base.reps),
-    idleReps: int('idle-reps', base.idleReps),
+    scenarios: flags.has('scenarios') ? list(flags.get('scenarios')!, SCENARIOS, 'scenario') : ab ? AB_SCENARIOS : DEFAULT_SCENARIOS,
+    servers: flags.has('servers') ? list(flags.get('servers')!, SERVER_KINDS, 'server') : ab ? ['node', 'node-exp'] : defaultServers,
+    reps: int('reps', ab ? Math.max(AB_REPS, base.reps) : base.reps),
+    idleReps: int('idle-reps', ab ? Math.max(AB_REPS, base.idleReps) : base.idleReps),
     workers: int('workers', base.workers),
     peers: int('peers', base.peers),
     peers2: int('peers2', base.peers2),
@@ -118,11 +142,14 @@ export function parseArgs(argv: string[]): Options {
     handshakes: int('handshakes', base.handshakes),
     mints: int('mints', base.mints),
     coldStarts: int('cold-starts', base.coldStarts),
-    maxMinutes: int('max-minutes', base.maxMinutes),
-    // --quick does not overwrite the full run that docs/performance.md quotes.
-    out: flags.get('out') ?? `test/bench/results/${quick ? 'quick' : 'latest'}.json`,
+    // An A/B runs each scenario 2 x 3 times: about 16 minutes in full, 4.5 with --quick (docs/performance.md).
+    maxMinutes: int('max-minutes', ab ? (quick ? 12 : 60) : base.maxMinutes),
+    // --quick does not overwrite the full run that docs/performance.md quotes, nor an A/B the table.
+    out: flags.get('out') ?? `test/bench/results/${ab ? (quick ? 'ab-quick' : 'ab') : quick ? 'quick' : 'latest'}.json`,
     build: flags.get('no-build') !== 'true',
+    ab,
   }
+  if (ab && (o.servers.length !== 2 || o.servers[0] !== 'node' || o.servers[1] !== 'node-exp')) throw new Error(`--ab measures --servers=node,node-exp\n${USAGE}`)
   // Each worker holds its share of sockets under the 20,000 open-file cap (with room for its own files).
   const perWorker = Math.ceil(Math.max(o.peers2, o.peers) / o.workers)
   if (perWorker > 19_000) throw new Error(`${perWorker} sockets per worker exceeds the open-file cap; raise --workers`)

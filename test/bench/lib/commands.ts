@@ -10,8 +10,11 @@ const BUN = resolve(ROOT, 'node_modules/bun/bin/bun.exe')
 
 /** Where node.mjs and bun.js are started from: bundles/, or a run's private copy (see snapshotBundles). */
 let bundleDir = resolve(ROOT, 'bundles')
-export const useBundleDir = (dir: string) => {
+/** The `node-exp` bundle: the run's private copy, else BENCH_EXP_BUNDLE as given (profile.ts, heap.ts). */
+let expBundle: string | null = null
+export const useBundleDir = (dir: string, exp: string | null = null) => {
   bundleDir = dir
+  expBundle = exp
 }
 
 /** Secrets for one bench run; workers mint tokens with `secret` exactly as an app backend would. */
@@ -58,23 +61,26 @@ export interface StartOptions {
   nodeFlags?: string[]
   /** Extra Bun flags (e.g. --cpu-prof) for ours on Bun. */
   bunFlags?: string[]
+  /** Extra environment for ours (e.g. REDIS_URL and REDIS_PREFIX for xrelay). */
+  env?: Record<string, string>
 }
 
 export function command(kind: ServerKind, port: number, o: StartOptions): { cmd: string; args: string[]; env: Record<string, string> } {
   const node = process.execPath
   const pre = o.plain ? [] : ['--expose-gc', '--import', pathToFileURL(PRELOAD).href]
   const flags = [...pre, ...(o.nodeFlags ?? [])]
+  const ours = { ...oursEnv(port, o.secrets), ...o.env }
   switch (kind) {
     case 'node':
-      return { cmd: node, args: [...flags, resolve(bundleDir, 'node.mjs')], env: oursEnv(port, o.secrets) }
+      return { cmd: node, args: [...flags, resolve(bundleDir, 'node.mjs')], env: ours }
     case 'node-exp': {
-      // A candidate bundle (see experiments/patch-bundle.mjs), A/B against `node` in the same run.
-      const bundle = process.env.BENCH_EXP_BUNDLE
-      if (!bundle) throw new Error('node-exp needs BENCH_EXP_BUNDLE=<path to a node bundle>')
-      return { cmd: node, args: [...flags, resolve(bundle)], env: oursEnv(port, o.secrets) }
+      // A candidate bundle (see experiments/patch-bundle.mjs) or another build, A/B against `node` in the same run.
+      const bundle = expBundle ?? process.env.BENCH_EXP_BUNDLE
+      if (!bundle) throw new Error('node-exp needs BENCH_EXP_BUNDLE=<path to a node bundle> (or --ab=)')
+      return { cmd: node, args: [...flags, resolve(bundle)], env: ours }
     }
     case 'bun':
-      return { cmd: BUN, args: [...(o.plain ? [] : ['--preload', PRELOAD]), ...(o.bunFlags ?? []), resolve(bundleDir, 'bun.js')], env: oursEnv(port, o.secrets) }
+      return { cmd: BUN, args: [...(o.plain ? [] : ['--preload', PRELOAD]), ...(o.bunFlags ?? []), resolve(bundleDir, 'bun.js')], env: ours }
     case 'peerjs': {
       const opts = ['--port', String(port), '--host', '127.0.0.1', '--concurrent_limit', '1000000', '--alive_timeout', '600000']
       return { cmd: node, args: [...flags, 'node_modules/peer/dist/bin/peerjs.js', ...opts], env: {} }

@@ -47,10 +47,34 @@ export function rows(o: Options): Row[] {
     r('token.cpuUsPerMint', 'token: server CPU per mint (µs)', 0, 'lower'),
     r('token.handshakesPerSec', 'token: auth handshakes/s (connect, verify, join, close)', 0, 'higher'),
     r('token.cpuUsPerHandshake', 'token: server CPU per handshake (µs)', 0, 'lower'),
+    r('xrelay.msgsPerSec', 'xrelay, 2 instances on Redis: delivered signals/s', 0, 'higher'),
+    r('xrelay.p50Ms', 'xrelay, 2 instances: one-way latency p50 (ms)', 2, 'lower'),
+    r('xrelay.p99Ms', 'xrelay, 2 instances: one-way latency p99 (ms)', 2, 'lower'),
+    r('xrelay.cpuUsPerMsg', 'xrelay, 2 instances: CPU per signal, both + redis-server (µs)', 1, 'lower'),
+    r('xrelay.serversCpuUsPerMsg', 'xrelay, 2 instances: CPU per signal, both instances (µs)', 1, 'lower'),
+    r('xrelay.cpuUsPerMsgA', 'xrelay, 2 instances: CPU per signal, instance A (µs)', 1, 'lower'),
+    r('xrelay.cpuUsPerMsgB', 'xrelay, 2 instances: CPU per signal, instance B (µs)', 1, 'lower'),
+    r('xrelay.redisCpuUsPerMsg', 'xrelay, 2 instances: CPU per signal, redis-server (µs)', 1, 'lower'),
+    r('xrelay.busPublishesPerMsg', 'xrelay, 2 instances: Redis publishes per signal (any client)', 2, 'lower'),
+    r('xrelay.steadyP50Ms', `xrelay, 2 instances, ${o.rate}/s: latency p50 (ms)`, 2, 'lower'),
+    r('xrelay.steadyP99Ms', `xrelay, 2 instances, ${o.rate}/s: latency p99 (ms)`, 2, 'lower'),
+    r('xrelay.steadyCpuUsPerMsg', `xrelay, 2 instances, ${o.rate}/s: CPU per signal, both + redis (µs)`, 1, 'lower'),
+    r('xrelay.oneMsgsPerSec', 'xrelay, 1 instance on Redis: delivered signals/s', 0, 'higher'),
+    r('xrelay.oneP50Ms', 'xrelay, 1 instance: one-way latency p50 (ms)', 2, 'lower'),
+    r('xrelay.oneP99Ms', 'xrelay, 1 instance: one-way latency p99 (ms)', 2, 'lower'),
+    r('xrelay.oneCpuUsPerMsg', 'xrelay, 1 instance: CPU per signal, it + redis-server (µs)', 1, 'lower'),
+    r('xrelay.oneRedisCpuUsPerMsg', 'xrelay, 1 instance: CPU per signal, redis-server (µs)', 1, 'lower'),
+    r('xrelay.oneSteadyP50Ms', `xrelay, 1 instance, ${o.rate}/s: latency p50 (ms)`, 2, 'lower'),
+    r('xrelay.oneSteadyP99Ms', `xrelay, 1 instance, ${o.rate}/s: latency p99 (ms)`, 2, 'lower'),
+    r('xrelay.oneSteadyCpuUsPerMsg', `xrelay, 1 instance, ${o.rate}/s: CPU per signal, it + redis (µs)`, 1, 'lower'),
+    r('xrelay.crossRatio', 'xrelay: CPU per signal, 2 instances / 1 instance (x)', 2, 'lower'),
+    r('xrelay.redisIdleCpuPct', 'xrelay: redis-server CPU in a quiet second before (% core)', 1, 'lower'),
   ]
 }
 
 export type Medians = Record<string, Partial<Record<ServerKind, number>>>
+/** Lowest and highest value of a metric over a server's runs, and how many runs had it. */
+export type Ranges = Record<string, Partial<Record<ServerKind, { min: number; max: number; n: number }>>>
 
 export function summarize(runs: Run[]) {
   const groups = new Map<string, Map<ServerKind, number[]>>()
@@ -65,18 +89,21 @@ export function summarize(runs: Run[]) {
   }
   const medians: Medians = {}
   const spreads: Record<string, Partial<Record<ServerKind, number | null>>> = {}
+  const ranges: Ranges = {}
   for (const [key, g] of groups) {
     medians[key] = {}
     spreads[key] = {}
+    ranges[key] = {}
     for (const [kind, xs] of g) {
       medians[key]![kind] = median(xs) ?? NaN
       spreads[key]![kind] = spread(xs)
+      ranges[key]![kind] = { min: Math.min(...xs), max: Math.max(...xs), n: xs.length }
     }
   }
-  return { medians, spreads }
+  return { medians, spreads, ranges }
 }
 
-const fmt = (v: number, digits: number) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+export const fmt = (v: number, digits: number) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
 
 /** One cell: the median and its ratio to ours on Node. */
 function cell(row: Row, medians: Medians, kind: ServerKind): string {

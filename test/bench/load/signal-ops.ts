@@ -24,10 +24,20 @@ function counter(hist: Hist) {
 }
 
 /**
- * Every pair (i < j) of every room: i offers, j answers and sends `ice` candidates, i sends `ice`
+ * Slot pairs (i < j) of a room that signal in a storm. `crossOnly` keeps the pairs whose slots differ in
+ * parity: with even slots on one instance and odd on another (xrelay), each of those signals crosses the bus.
+ */
+export function stormPairs(roomSize: number, crossOnly: boolean): [number, number][] {
+  const pairs: [number, number][] = []
+  for (let i = 0; i < roomSize; i++) for (let j = i + 1; j < roomSize; j++) if (!crossOnly || (i + j) % 2 === 1) pairs.push([i, j])
+  return pairs
+}
+
+/**
+ * Every pair of `stormPairs` in every room: i offers, j answers and sends `ice` candidates, i sends `ice`
  * candidates back. A room starts its next round when all of this round's signals arrived.
  */
-export function storm(t: Target, rooms: Peer[][], rounds: number, ice: number, deadlineMs: number): Promise<SignalResult> {
+export function storm(t: Target, rooms: Peer[][], rounds: number, ice: number, deadlineMs: number, crossOnly = false): Promise<SignalResult> {
   const hist = newHist()
   const { c, onReceive } = counter(hist)
   let sent = 0
@@ -50,12 +60,13 @@ export function storm(t: Target, rooms: Peer[][], rounds: number, ice: number, d
     }
     const timer = setTimeout(finish, deadlineMs)
     for (const room of rooms) {
-      const perRound = ((room.length * (room.length - 1)) / 2) * (2 + 2 * ice)
+      const pairs = stormPairs(room.length, crossOnly)
+      const perRound = pairs.length * (2 + 2 * ice)
       let got = 0
       let round = 0
       const start = () => {
         round++
-        for (let i = 0; i < room.length; i++) for (let j = i + 1; j < room.length; j++) send(room[i]!, 'offer', room[j]!.spec.id)
+        for (const [i, j] of pairs) send(room[i]!, 'offer', room[j]!.spec.id)
       }
       for (const p of room) {
         p.onSignal = (peer, r) => {
@@ -77,11 +88,16 @@ export function storm(t: Target, rooms: Peer[][], rounds: number, ice: number, d
   })
 }
 
-/** Sends `rate` signals per second for `durationMs` (mix of 1 offer, 1 answer, 16 candidates), each to a room mate. */
-export function steady(t: Target, rooms: Peer[][], rate: number, durationMs: number): Promise<SignalResult> {
+/**
+ * Sends `rate` signals per second for `durationMs` (mix of 1 offer, 1 answer, 16 candidates), each to a room
+ * mate; with `crossOnly`, only to mates at an odd slot distance (on the other instance in xrelay).
+ */
+export function steady(t: Target, rooms: Peer[][], rate: number, durationMs: number, crossOnly = false): Promise<SignalResult> {
   const hist = newHist()
   const { c, onReceive } = counter(hist)
   const peers = rooms.flat()
+  const size = rooms[0]?.length ?? 0
+  const offsets = Array.from({ length: Math.max(0, size - 1) }, (_, i) => i + 1).filter((d) => !crossOnly || d % 2 === 1)
   for (const p of peers) p.onSignal = (_peer, r) => onReceive(r.stamp)
   let sent = 0
   const t0 = performance.now()
@@ -96,12 +112,12 @@ export function steady(t: Target, rooms: Peer[][], rate: number, durationMs: num
     }
     const tick = () => {
       const elapsed = performance.now() - t0
-      if (elapsed >= durationMs || peers.length === 0) return drain(performance.now() + 2000)
+      if (elapsed >= durationMs || offsets.length === 0) return drain(performance.now() + 2000)
       const due = Math.min(Math.floor((elapsed * rate) / 1000), Math.ceil((durationMs * rate) / 1000))
       while (sent < due) {
         const p = peers[sent % peers.length]!
-        const room = rooms[Math.floor((sent % peers.length) / rooms[0]!.length)]!
-        const to = room[(p.slot + 1 + (Math.floor(sent / peers.length) % (room.length - 1))) % room.length]!
+        const room = rooms[Math.floor((sent % peers.length) / size)]!
+        const to = room[(p.slot + offsets[Math.floor(sent / peers.length) % offsets.length]!) % room.length]!
         const k = sent % 18
         p.ws.send(t.adapter.signal(k === 0 ? 'offer' : k === 1 ? 'answer' : 'ice', p.spec.id, to.spec.id, nowUs(), k))
         sent++

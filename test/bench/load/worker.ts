@@ -59,12 +59,14 @@ async function connect(a: Args) {
   const list = await specs(t, s.mint, num(a, 'rooms') * size, (i) => `${prefix}${first + Math.floor(i / size)}p${i % size}`, (i) => `${prefix}${first + Math.floor(i / size)}`)
   s.roomSize = size
   for (let r = 0; r < num(a, 'rooms'); r++) s.rooms.push([])
+  // A second instance (xrelay): odd slots connect there, so each room is split across the two.
+  const alt = a.altPort ? target(t.protocol, num(a, 'altPort')) : null
   const errors: string[] = []
   let failed = 0
   const t0 = performance.now()
   await inPool(list.length, num(a, 'concurrency'), t0 + num(a, 'deadlineMs'), async (i) => {
     try {
-      const p = await connectPeer(t, list[i]!, i % size, num(a, 'timeoutMs'))
+      const p = await connectPeer(alt && (i % size) % 2 === 1 ? alt : t, list[i]!, i % size, num(a, 'timeoutMs'))
       s.rooms[first + Math.floor(i / size)]![i % size] = p
     } catch (err) {
       failed++
@@ -97,8 +99,8 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     startHeartbeats(num(a, 'ms'))
     return {}
   },
-  storm: async (a) => storm(T(), complete(), num(a, 'rounds'), num(a, 'ice'), num(a, 'deadlineMs')),
-  steady: async (a) => steady(T(), complete(), num(a, 'rate'), num(a, 'durationMs')),
+  storm: async (a) => storm(T(), complete(), num(a, 'rounds'), num(a, 'ice'), num(a, 'deadlineMs'), a.crossOnly === true),
+  steady: async (a) => steady(T(), complete(), num(a, 'rate'), num(a, 'durationMs'), a.crossOnly === true),
   /** Mints the tokens of the next churn or handshake run, so that minting is not timed. */
   async prepare(a) {
     const t = T()

@@ -39,19 +39,29 @@ export const split = (total: number, n: number) => Array.from({ length: n }, (_,
 export const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 
 /** Starts a fresh server, points the workers at it, runs `fn`, then closes every client and the server. */
-export async function withServer(ctx: Ctx, kind: ServerKind, fn: (srv: RunningServer) => Promise<RunResult>): Promise<RunResult> {
-  const srv = await startServer(kind, { secrets: ctx.secrets })
+export function withServer(ctx: Ctx, kind: ServerKind, fn: (srv: RunningServer) => Promise<RunResult>): Promise<RunResult> {
+  return withServers(ctx, kind, 1, {}, ([srv]) => fn(srv!))
+}
+
+/**
+ * `count` fresh servers of one kind, started one after the other with `env` added; the workers are pointed
+ * at the first (a `connect` can send some peers to another with `altPort`). Clients close before servers.
+ */
+export async function withServers(ctx: Ctx, kind: ServerKind, count: number, env: Record<string, string>, fn: (srvs: RunningServer[]) => Promise<RunResult>): Promise<RunResult> {
+  const srvs: RunningServer[] = []
   try {
-    await ctx.pool.all('setup', (i) => ({ index: i, protocol: protocolOf(kind), port: srv.port, secret: ctx.secrets.secret }), 10_000)
-    const r = await fn(srv)
-    r.metrics.startMs = srv.coldStartMs
+    for (let i = 0; i < count; i++) srvs.push(await startServer(kind, { secrets: ctx.secrets, env }))
+    await ctx.pool.all('setup', (i) => ({ index: i, protocol: protocolOf(kind), port: srvs[0]!.port, secret: ctx.secrets.secret }), 10_000)
+    const r = await fn(srvs)
+    r.metrics.startMs = srvs[0]!.coldStartMs
     return r
   } catch (err) {
-    ctx.log(`  ! ${kind}: ${(err as Error).message}\n    server output: ${srv.output().slice(-5).join(' | ')}`)
+    const output = srvs.map((s) => s.output().slice(-5).join(' | ')).join(' || ')
+    ctx.log(`  ! ${kind}: ${(err as Error).message}${output ? `\n    server output: ${output}` : ''}`)
     throw err
   } finally {
     await ctx.pool.all('closeAll', () => ({}), 30_000).catch(() => undefined)
-    await srv.stop()
+    await Promise.all(srvs.map((s) => s.stop()))
   }
 }
 

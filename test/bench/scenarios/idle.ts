@@ -33,7 +33,8 @@ export function idle(ctx: Ctx, kind: ServerKind): Promise<RunResult> {
     if (!m0 || !m1 || !m2) throw new Error(`no memory reading from the server (before: ${!!m0}, at N: ${!!m1}, at N2: ${!!m2}; exited: ${srv.exited()})`)
     const n1 = first.connected
     const n2 = n1 + second.connected
-    const slope = (m2.rss - m1.rss) / Math.max(1, n2 - n1)
+    // No second level (--peers2 equal to --peers): no slope, rather than the RSS noise divided by one peer.
+    const slope = n2 > n1 ? (m2.rss - m1.rss) / (n2 - n1) : NaN
     return {
       metrics: {
         connected1: n1,
