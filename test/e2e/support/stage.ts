@@ -31,13 +31,14 @@ export const authFrame = (token: string, extra: Record<string, unknown> = {}, id
   timestamp: Date.now(),
 })
 
+/** One describe block's running deployment of a target, and the client steps the scenarios share. */
 export class Stage {
   private current: Deployment | null = null
   private readonly clients: TestClient[] = []
 
   constructor(readonly target: Target) {}
 
-  get d(): Deployment {
+  private get d(): Deployment {
     if (!this.current) throw new Error('the deployment is not running (used outside its describe block?)')
     return this.current
   }
