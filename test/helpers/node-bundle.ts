@@ -4,7 +4,8 @@
  * module at each start), which matters for suites that boot two instances per describe block.
  */
 import { build } from 'esbuild'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { renameSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,14 +17,19 @@ const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:mod
 
 let built: Promise<string> | null = null
 
+/**
+ * One file per checkout, overwritten by each build: test processes exit without running exit hooks, so per-process
+ * files would pile up. Written under a private name and renamed, so a process starting from it never reads half a
+ * file while another test process rebuilds it.
+ */
 async function buildOnce(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'octp2p-node-'))
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
-  const outfile = join(dir, 'node.mjs')
+  const checkout = createHash('sha256').update(ROOT).digest('hex').slice(0, 12)
+  const outfile = join(tmpdir(), `octp2p-test-node-${checkout}.mjs`)
+  const partial = `${outfile}.${process.pid}.partial`
   await build({
     absWorkingDir: ROOT,
     entryPoints: ['src/runtime/node.ts'],
-    outfile,
+    outfile: partial,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -31,6 +37,7 @@ async function buildOnce(): Promise<string> {
     banner: { js: REQUIRE_SHIM },
     logLevel: 'warning',
   })
+  renameSync(partial, outfile)
   return outfile
 }
 
