@@ -85,7 +85,12 @@ export function createBunWebSocket(o: BunWebSocketOptions) {
      */
     close(ws: ServerWebSocket, code: number, reason: string) {
       const socket = ws.data
-      queueMicrotask(() => guard(socket.events.onClose, { code, reason } as CloseEvent, socket))
+      queueMicrotask(() => {
+        // Bun reports a protocol violation (frame too big, invalid UTF-8) as 1006 with its reason and no error event;
+        // a dropped network is 1006 without one. The app tells them apart by the error event, as on Node.
+        if (code === 1006 && reason !== '') guard(socket.events.onError, new ErrorEvent('error', { message: reason, error: new Error(reason) }), socket)
+        guard(socket.events.onClose, { code, reason } as CloseEvent, socket)
+      })
     },
   }
   return { upgradeWebSocket, websocket }

@@ -65,11 +65,11 @@ export class AwayPeers {
   }
 
   /**
-   * Whether a socket that ended this way keeps its peer: no closing handshake (1006), and neither side decided to
+   * Whether a closed socket keeps its peer: it ended without a closing handshake (1006), and neither side decided to
    * close it (no server close, no protocol violation that made the transport give up).
    */
-  holds(conn: Connection, closeCode: number | undefined): boolean {
-    return this.d.graceMs > 0 && conn.state === 'joined' && conn.closeReason === null && !conn.transportFailed && closeCode === 1006
+  holds(conn: Connection): boolean {
+    return this.d.graceMs > 0 && conn.closeReason === null && !conn.transportFailed && conn.closeCode === 1006
   }
 
   /** The socket of a joined peer dropped: the peer stays, away, for the grace period. */

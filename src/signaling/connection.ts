@@ -62,6 +62,8 @@ export class Connection {
   authTimer: Timer | null = null
   /** Owner: outbound.ts. Why the server closed it, when it did; decides the `peer-left` reason. */
   closeReason: ErrorCode | 'left' | null = null
+  /** Owner: lifecycle.ts. The close code the runtime reported (1006: the socket ended without a closing handshake). */
+  closeCode: number | undefined = undefined
   /** Owner: lifecycle.ts. The transport failed on a protocol violation (oversized or malformed frame): not a dropped network. */
   transportFailed = false
   /** Owner: outbound.ts. Frames for this socket held until the frames kept for its resumed session arrive. */

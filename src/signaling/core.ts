@@ -81,6 +81,7 @@ export function createSignaling(d: SignalingDeps) {
     logger,
     isDraining,
     depart: (conn) => lifecycle.depart(conn),
+    settle: (conn) => lifecycle.settle(conn),
     track: (work) => void lifecycle.track(work),
   })
   let instanceSubscription: Promise<() => Promise<void>> | null = null

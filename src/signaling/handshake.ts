@@ -41,6 +41,8 @@ export interface HandshakeDeps {
   isDraining: () => boolean
   /** Removes a socket that closed while its join was being made from the room again. */
   depart: (conn: Connection) => Promise<void>
+  /** Like depart, but a socket that dropped after its reply (it holds a resume token) may stay away instead. */
+  settle: (conn: Connection) => void
   /** Work a drain must wait for. */
   track: (work: Promise<void>) => void
 }
@@ -137,7 +139,7 @@ export class Handshake {
     }
     conn.join({ roomId: c.roomId, userId: c.userId, userName, joinedAt: now })
     this.counted(conn, joined.created ? 'room created' : null, joined.replaced !== null)
-    if (!conn.isClosed) this.d.out.send(conn, await this.reply(conn, self, joined.peers, c.expiresAt, false))
+    const replied = this.send(conn, await this.reply(conn, self, joined.peers, c.expiresAt, false))
     const entered = presence.enter(conn, self, joined.peers)
     if (entered) {
       const { replaced } = joined
@@ -147,7 +149,7 @@ export class Handshake {
         await this.d.bus.toInstance(replaced.instanceId, { kind: 'close', origin: self.instanceId, roomId: c.roomId, connectionId: replaced.connectionId, code: 'replaced' })
       }
     }
-    this.finish(conn)
+    this.finish(conn, replied)
   }
 
   /** Moves the session to this socket; false when the store no longer holds it (then it is a plain join). */
@@ -171,7 +173,7 @@ export class Handshake {
     this.d.metrics.resumes++
     this.d.audit('auth_success', { userId: c.userId, roomId: c.roomId, reason: null, remoteAddress: conn.ip })
     this.d.audit('resume', { userId: c.userId, roomId: c.roomId, reason: here ? null : 'from another instance', remoteAddress: conn.ip })
-    if (!conn.isClosed) out.send(conn, await this.reply(conn, self, moved.peers, c.expiresAt, true))
+    const replied = this.send(conn, await this.reply(conn, self, moved.peers, c.expiresAt, true))
     // What the room sent while the peer was away follows the reply, before anything newer.
     if (here) for (const frame of away.take(previous.connectionId)?.kept ?? []) out.send(conn, frame)
     else away.awaitHandover(conn)
@@ -182,7 +184,7 @@ export class Handshake {
       this.displace(entered.displaced, here ? previous : null)
       if (entered.room.hasRemote || !here) await this.d.bus.publish(entered.room.channel, { kind: 'resumed', origin: self.instanceId, peer: self, previous })
     }
-    this.finish(conn)
+    this.finish(conn, replied)
     return true
   }
 
@@ -195,12 +197,20 @@ export class Handshake {
     this.d.away.drop(previous.connectionId)
   }
 
+  /** Sends the auth reply unless the socket closed meanwhile; whether it went out. */
+  private send(conn: Connection, reply: string): boolean {
+    if (conn.isClosed) return false
+    this.d.out.send(conn, reply)
+    return true
+  }
+
   /**
-   * The join is announced: frames that waited run in order, or a socket that closed meanwhile (its close was left to
-   * this point, see Lifecycle.closed) leaves again, so that the room hears `peer-joined` before `peer-left`.
+   * The join is announced: frames that waited run in order. A socket that closed meanwhile (its close was left to
+   * this point, see Lifecycle.closed) is settled now, so that the room hears `peer-joined` before `peer-left`: if it
+   * got its reply (and so its resume token) and then dropped, it may stay away like any joined socket.
    */
-  private finish(conn: Connection) {
-    if (conn.isClosed) return void this.d.depart(conn)
+  private finish(conn: Connection, replied: boolean) {
+    if (conn.isClosed) return replied ? this.d.settle(conn) : void this.d.depart(conn)
     conn.admitted()
     this.d.inbound().release(conn)
   }

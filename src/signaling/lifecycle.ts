@@ -71,18 +71,22 @@ export class Lifecycle {
 
   /**
    * The socket is closed, for whatever reason; `code` is the close code the runtime reports (1006: no handshake).
-   * A socket closed before its join was announced is left to the handshake, which departs it once the room has
+   * A socket closed before its join was announced is left to the handshake, which settles it once the room has
    * heard of the join.
    */
   closed(conn: Connection, code?: number) {
     const wasJoined = conn.state === 'joined'
-    const away = wasJoined && !this.d.isDraining() && this.d.away.holds(conn, code)
     if (!conn.markClosed()) return
+    conn.closeCode = code
     conn.authTimer?.cancel()
     conn.authTimer = null
     this.d.registry.remove(conn)
-    if (!wasJoined) return
-    if (!away) return void this.depart(conn)
+    if (wasJoined) this.settle(conn)
+  }
+
+  /** A joined socket closed: its peer leaves now, or (dropped) stays away for a resume. */
+  settle(conn: Connection) {
+    if (this.d.isDraining() || !this.d.away.holds(conn)) return void this.depart(conn)
     this.d.away.begin(conn)
     this.d.presence.detach(conn)
   }
