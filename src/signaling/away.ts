@@ -69,7 +69,7 @@ export class AwayPeers {
    * close it (no server close, no protocol violation that made the transport give up).
    */
   holds(conn: Connection): boolean {
-    return this.d.graceMs > 0 && conn.closeReason === null && !conn.transportFailed && conn.closeCode === 1006
+    return this.d.graceMs > 0 && conn.closeReason === null && conn.closeCode === 1006
   }
 
   /** The socket of a joined peer dropped: the peer stays, away, for the grace period. */

@@ -29,8 +29,6 @@ export interface Identity {
   roomId: string
   userId: string
   userName: string
-  /** When the session first joined; a resumed session keeps it. */
-  joinedAt: number
 }
 
 /** A presence change seen while a socket's store join was in flight (presence.ts). */
@@ -49,7 +47,6 @@ export class Connection {
   roomId: string | null = null
   userId: string | null = null
   userName: string | null = null
-  joinedAt = 0
   /** Owner: inbound.ts. */
   lastSeen: number
   bucket: TokenBucket
@@ -62,10 +59,11 @@ export class Connection {
   authTimer: Timer | null = null
   /** Owner: outbound.ts. Why the server closed it, when it did; decides the `peer-left` reason. */
   closeReason: ErrorCode | 'left' | null = null
-  /** Owner: lifecycle.ts. The close code the runtime reported (1006: the socket ended without a closing handshake). */
+  /**
+   * Owner: lifecycle.ts. How the socket ended: the close code the runtime reported (1006: without a closing handshake),
+   * or 1002 when the transport gave up on a protocol violation first (its close looks like 1006 too).
+   */
   closeCode: number | undefined = undefined
-  /** Owner: lifecycle.ts. The transport failed on a protocol violation (oversized or malformed frame): not a dropped network. */
-  transportFailed = false
   /** Owner: outbound.ts. Frames for this socket held until the frames kept for its resumed session arrive. */
   pendingOut: string[] | null = null
   /** Owner: relay.ts. `"roomId":…,"userId":…,"from":…` as JSON, built at the first relay (idle peers never need it). */
@@ -101,7 +99,6 @@ export class Connection {
     this.roomId = who.roomId
     this.userId = who.userId
     this.userName = who.userName
-    this.joinedAt = who.joinedAt
     if (this.state !== 'closed') this.state = 'entering'
   }
 

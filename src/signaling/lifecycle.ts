@@ -32,6 +32,9 @@ export interface LifecycleDeps {
   isDraining: () => boolean
 }
 
+/** RFC 6455 1002: what the transport's own close of a protocol violation amounts to. */
+const PROTOCOL_ERROR = 1002
+
 /** The `peer-left` reason for a socket that closed. */
 function leftReason(conn: Connection): string {
   switch (conn.closeReason) {
@@ -66,7 +69,7 @@ export class Lifecycle {
    * although the client, not the network, ended it.
    */
   failed(conn: Connection) {
-    conn.transportFailed = true
+    conn.closeCode = PROTOCOL_ERROR
   }
 
   /**
@@ -77,7 +80,7 @@ export class Lifecycle {
   closed(conn: Connection, code?: number) {
     const wasJoined = conn.state === 'joined'
     if (!conn.markClosed()) return
-    conn.closeCode = code
+    conn.closeCode ??= code
     conn.authTimer?.cancel()
     conn.authTimer = null
     this.d.registry.remove(conn)

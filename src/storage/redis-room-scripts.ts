@@ -13,12 +13,27 @@ local function connOf(entry)
 end
 `
 
+/** Appends entry, lease pairs for every live peer but `userId` (`live` is ZRANGEBYSCORE ... WITHSCORES). */
+const APPEND_OTHERS = `
+local function appendOthers(out, peers, live, userId)
+  for i = 1, #live, 2 do
+    if live[i] ~= userId then
+      local e = redis.call('HGET', peers, live[i])
+      if e then
+        out[#out + 1] = e
+        out[#out + 1] = live[i + 1]
+      end
+    end
+  end
+end
+`
+
 /**
  * KEYS meta, peers, leases. ARGV userId, peerJson, leaseUntil, now, maxPeers, mode ('join' | 'create').
  * Returns {'absent'} (mode join, no room), {'full'}, or {'ok', created, createdAt, replacedEntry, replacedLease,
  * then entry, lease for every other live peer}. Expired peers stay for the sweep to report.
  */
-export const JOIN = `
+export const JOIN = `${APPEND_OTHERS}
 local meta, peers, leases = KEYS[1], KEYS[2], KEYS[3]
 local userId, now = ARGV[1], tonumber(ARGV[4])
 local created = 0
@@ -36,15 +51,7 @@ if prevLive then
   out[4] = redis.call('HGET', peers, userId) or ''
   out[5] = prev
 end
-for i = 1, #live, 2 do
-  if live[i] ~= userId then
-    local e = redis.call('HGET', peers, live[i])
-    if e then
-      out[#out + 1] = e
-      out[#out + 1] = live[i + 1]
-    end
-  end
-end
+appendOthers(out, peers, live, userId)
 local seq = redis.call('HINCRBY', meta, 'seq', 1)
 redis.call('HSET', peers, userId, seq .. ' ' .. ARGV[2])
 redis.call('ZADD', leases, ARGV[3], userId)
@@ -59,7 +66,7 @@ return out
  * connection when the user's entry still names `fromConnectionId` with a live lease; keeps its seq (join order).
  * Returns {'absent'} or {'ok', createdAt, previousEntry, previousLease, then entry, lease for every other live peer}.
  */
-export const RESUME = `${CONN_OF}
+export const RESUME = `${CONN_OF}${APPEND_OTHERS}
 local meta, peers, leases = KEYS[1], KEYS[2], KEYS[3]
 local userId, now = ARGV[1], tonumber(ARGV[5])
 local entry = redis.call('HGET', peers, userId)
@@ -71,16 +78,7 @@ redis.call('HSET', peers, userId, seq .. ' ' .. ARGV[3])
 redis.call('ZADD', leases, ARGV[4], userId)
 redis.call('HSET', meta, 'lastActivity', ARGV[5])
 local out = {'ok', redis.call('HGET', meta, 'createdAt') or ARGV[5], entry, lease}
-local live = redis.call('ZRANGEBYSCORE', leases, '(' .. ARGV[5], '+inf', 'WITHSCORES')
-for i = 1, #live, 2 do
-  if live[i] ~= userId then
-    local e = redis.call('HGET', peers, live[i])
-    if e then
-      out[#out + 1] = e
-      out[#out + 1] = live[i + 1]
-    end
-  end
-end
+appendOthers(out, peers, redis.call('ZRANGEBYSCORE', leases, '(' .. ARGV[5], '+inf', 'WITHSCORES'), userId)
 return out
 `
 
