@@ -19,7 +19,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
       peers: z.array(PeerInfo),
       connectionId: z.string(),
       tokenExpiresAt: z.number(),
-      /** Present from 2.1 on (null when RECONNECT_GRACE=0): send it back in `auth` to resume this session. */
+      /** Sent by servers with resumable sessions (null when RECONNECT_GRACE=0): send it back in `auth` to resume. */
       resumeToken: z.string().nullable().optional(),
       reconnectGraceMs: z.number().optional(),
       /** True when this socket took over an earlier socket's session: the room was told nothing. */
