@@ -1,7 +1,7 @@
 /**
  * @module Real-browser test: two headless Chromium pages join one room through our server with the client library,
  * connect over WebRTC on loopback and exchange ping/pong on the 'collaboration' data channel
- * (recipe: /work/shared/reference/platform-notes.md section 7).
+ * (recipe: ../shared/reference/platform-notes.md section 7).
  */
 import { build } from 'esbuild'
 import { createServer, type Server } from 'node:http'
