@@ -6,15 +6,18 @@
 import type { ResumeTokens } from '../auth/resume-tokens.js'
 import type { TokenService } from '../auth/tokens.js'
 import type { Config } from '../config.js'
+import type { ErrorCode } from '../errors.js'
 import type { Logger } from '../lib/logger.js'
 import type { Scheduler } from '../lib/scheduler.js'
 import type { AuditFn } from '../ops/audit.js'
 import type { Metrics } from '../ops/metrics.js'
+import type { AuthMessage } from '../protocol/client-messages.js'
 import { channels } from '../storage/bus.js'
 import type { Backend, PeerRecord } from '../storage/types.js'
 import { AwayPeers } from './away.js'
 import { BusInbox } from './bus-inbox.js'
 import { BusOut } from './bus-out.js'
+import type { Connection } from './connection.js'
 import { Handshake } from './handshake.js'
 import { Inbound } from './inbound.js'
 import { Lifecycle } from './lifecycle.js'
@@ -54,15 +57,9 @@ export function createSignaling(d: SignalingDeps) {
   const relay = new Relay({ rooms, out, away, bus, store, clock, metrics, logger, touchIntervalMs: d.touchIntervalMs })
   const inbox = new BusInbox({ relay, presence, away, registry, rooms, out, bus, clock })
   const lifecycle: Lifecycle = new Lifecycle({ config, registry, presence, away, store, out, handshake: () => handshake, clock, metrics, audit, logger, instanceId, isDraining })
-  const inbound: Inbound = new Inbound({
-    ws: config.ws,
-    out,
-    relay,
-    clock,
-    metrics,
-    authenticate: (conn, msg) => handshake.authenticate(conn, msg),
-    failAuth: (conn, code) => handshake.failAuth(conn, code),
-  })
+  const authenticate = (conn: Connection, msg: AuthMessage) => handshake.authenticate(conn, msg)
+  const failAuth = (conn: Connection, code: ErrorCode) => handshake.failAuth(conn, code)
+  const inbound: Inbound = new Inbound({ ws: config.ws, out, relay, clock, metrics, authenticate, failAuth })
   const handshake: Handshake = new Handshake({
     config,
     tokens: d.tokens,
