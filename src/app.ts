@@ -20,6 +20,7 @@ import { createCleanup } from './ops/cleanup.js'
 import { createMemoryMonitor } from './ops/memory-monitor.js'
 import { createMetrics } from './ops/metrics.js'
 import { opsRoutes } from './ops/routes.js'
+import { securityWarnings } from './ops/startup-warnings.js'
 import { roomRoutes } from './rooms/routes.js'
 import type { Timer } from './lib/scheduler.js'
 import { createSignaling } from './signaling/core.js'
@@ -122,6 +123,7 @@ export function createApp(deps: AppDeps) {
 
     /** Subscribes to the bus and starts cleanup, lease renewal, memory and rate sampling. */
     async start() {
+      for (const warning of securityWarnings(config)) logger.warn(warning)
       await signaling.start()
       every(config.cleanupIntervalMs, runCleanup)
       every(Math.max(250, Math.floor(config.leaseTtlMs / 3)), () => backend.rooms.renewLeases(instanceId, clock.now() + config.leaseTtlMs))

@@ -3,7 +3,20 @@
  * Only runtime entries call parseConfig; the core receives the parsed Config.
  */
 import * as z from 'zod'
+import { MAX_TOKEN_LIFETIME_S } from './auth/limits.js'
+import {
+  checkBearerChars,
+  checkCombinations,
+  checkDevelopmentBind,
+  checkKeyLength,
+  checkSecret,
+  ConfigError,
+  parseOrigins,
+  parseProxies,
+} from './config-checks.js'
 import { LOG_LEVELS } from './lib/logger.js'
+
+export { ConfigError }
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def)
@@ -21,20 +34,31 @@ const optionalString = z
 
 /** Every env var the server reads, with its default. Keep README's table and .env.example in step. */
 const EnvSchema = z.object({
-  NODE_ENV: z.string().default('development'),
-  HOST: z.string().default('0.0.0.0'),
+  // Exact values only: `Production` used to mean "open development mode" (issue 9 finding 2).
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** Default depends on NODE_ENV: loopback in development and test, every interface in production. */
+  HOST: optionalString,
+  ALLOW_OPEN_ENDPOINTS_ON_NETWORK: bool(false),
   PORT: int(3000, 0, 65535),
   SIGNALING_PORT: int(3001, 0, 65535),
   AUTH_SECRET: optionalString,
+  AUTH_SECRET_PREVIOUS: optionalString,
   TOKEN_ISSUER_KEY: optionalString,
   ADMIN_TOKEN: optionalString,
-  TOKEN_TTL: int(3600, 10, 7 * 24 * 3600),
+  // Tokens living longer than MAX_TOKEN_LIFETIME_S are refused on verify: a longer TTL would mint unusable tokens.
+  TOKEN_TTL: int(3600, 10, MAX_TOKEN_LIFETIME_S),
   TOKEN_ISSUER: z.string().min(1).default('octatecode-p2p-backend'),
   TOKEN_AUDIENCE: z.string().min(1).default('octatecode-p2p-signaling'),
-  SINGLE_USE_TOKENS: bool(false),
+  SINGLE_USE_TOKENS: bool(true),
   TOKEN_RATE_LIMIT: int(30, 1),
+  JOIN_RATE_LIMIT: int(60, 1),
+  AUTH_FAILURE_LIMIT: int(20, 1),
+  AUTH_FAILURE_BLOCK: int(60_000, 1000, 3_600_000),
   CORS_ORIGINS: optionalString,
   TRUST_PROXY: int(0, 0, 10),
+  TRUSTED_PROXIES: optionalString,
+  HEADERS_TIMEOUT: int(10_000, 1000, 120_000),
+  REQUEST_TIMEOUT: int(15_000, 1000, 300_000),
   ROOM_INACTIVITY_TIMEOUT: int(10_800_000, 1000),
   ROOM_EMPTY_GRACE: int(30_000, 0),
   PEER_HEARTBEAT_TIMEOUT: int(300_000, 1000),
@@ -49,6 +73,8 @@ const EnvSchema = z.object({
   MAX_ROOMS: int(10_000, 1),
   MAX_CONNECTIONS: int(20_000, 1),
   MAX_CONNECTIONS_PER_IP: int(100, 1),
+  MAX_PENDING_CONNECTIONS: int(1000, 1),
+  MAX_PENDING_CONNECTIONS_PER_IP: int(50, 1),
   MAX_BUFFERED_BYTES: int(1_048_576, 1024),
   MEMORY_WARNING_THRESHOLD: int(200, 1),
   MEMORY_CRITICAL_THRESHOLD: int(300, 1),
@@ -64,8 +90,11 @@ const EnvSchema = z.object({
 export type Env = z.infer<typeof EnvSchema>
 
 export interface Config {
+  environment: Env['NODE_ENV']
   production: boolean
   host: string
+  /** Development only: the operator let open minting/admin routes face a non-loopback HOST (logged loudly at start). */
+  openOnNetwork: boolean
   port: number
   /** null when the second WebSocket-only listener is disabled. */
   signalingPort: number | null
@@ -73,17 +102,29 @@ export interface Config {
     secret: string
     /** True when the secret was generated for this process (development without AUTH_SECRET). */
     ephemeralSecret: boolean
+    /** The secret being rotated out: tokens it signed still verify (AUTH_SECRET_PREVIOUS). */
+    previousSecret: string | null
     issuerKey: string | null
     ttlSeconds: number
     issuer: string
     audience: string
     singleUse: boolean
     mintPerMinute: number
+    /** POST /api/rooms/:roomId/join checks per client address per minute (per token: JOIN_CHECKS_PER_TOKEN). */
+    joinChecksPerMinute: number
+    /** Failed WebSocket authentications per client address per minute before its upgrades are refused. */
+    failureLimit: number
+    /** How long such an address is refused, ms. */
+    failureBlockMs: number
   }
   adminToken: string | null
   /** Allowed browser origins; '*' allows any. Upgrades without Origin (native clients) are allowed. */
   corsOrigins: '*' | string[]
   trustProxyHops: number
+  /** Peers whose X-Forwarded-For is believed (addresses or CIDR ranges); null = any peer. */
+  trustedProxies: string[] | null
+  /** Node's HTTP timeouts, enforced within a second (runtime/node-http-guard.ts). */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number }
   rooms: { inactivityMs: number; emptyGraceMs: number; maxPeers: number; maxRooms: number }
   ws: {
     authTimeoutMs: number
@@ -96,6 +137,9 @@ export interface Config {
     messageBurst: number
     maxConnections: number
     maxConnectionsPerIp: number
+    /** Connections that have not finished the upgrade or their auth frame: in total, and per client address. */
+    maxPending: number
+    maxPendingPerIp: number
     maxBufferedBytes: number
   }
   cleanupIntervalMs: number
@@ -107,53 +151,9 @@ export interface Config {
   redis: { url: string; prefix: string } | null
 }
 
-/** Secrets copied from docs and examples; refusing them stops a deploy that forgot to set its own. */
-const PLACEHOLDERS = [
-  'change-me-in-production',
-  'your-strong-production-secret-here',
-  'dev-secret-change-in-production',
-  'changeme',
-  'change-me',
-  'secret',
-  'replace-me',
-]
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError'
-}
-
-function checkSecret(name: string, value: string | undefined, minBytes: number): string {
-  if (!value) throw new ConfigError(`${name} is required in production`)
-  const lower = value.toLowerCase()
-  if (PLACEHOLDERS.some((p) => lower.includes(p))) throw new ConfigError(`${name} is a placeholder; generate a random value`)
-  if (new TextEncoder().encode(value).length < minBytes) throw new ConfigError(`${name} must be at least ${minBytes} bytes`)
-  if (new Set(value).size < 8) throw new ConfigError(`${name} has too little variety to be random`)
-  return value
-}
-
-/** RFC 6750 token68: the only characters a Bearer credential can carry; a key with others could never be presented. */
-const BEARER_CHARS = /^[A-Za-z0-9._~+/-]+=*$/
-
-function checkBearerChars(name: string, value: string | undefined) {
-  if (value && !BEARER_CHARS.test(value)) throw new ConfigError(`${name} may only contain A-Z a-z 0-9 - . _ ~ + / and trailing =`)
-}
-
 function randomSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32))
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
-}
-
-function parseOrigins(raw: string | undefined, production: boolean): Config['corsOrigins'] {
-  if (!raw) {
-    if (production) throw new ConfigError('CORS_ORIGINS is required in production (a comma-separated list, or * to allow any)')
-    return '*'
-  }
-  if (raw === '*') return '*'
-  const list = raw.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean)
-  for (const o of list) {
-    if (!/^https?:\/\/[^/\s]+$/.test(o)) throw new ConfigError(`CORS_ORIGINS entry is not an origin: ${JSON.stringify(o)}`)
-  }
-  return list
 }
 
 /** Parses and checks an env-like record. Throws ConfigError with a readable message. */
@@ -165,38 +165,50 @@ export function parseConfig(record: Record<string, string | undefined>): Config 
   }
   const env = parsed.data
   const production = env.NODE_ENV === 'production'
-  if (env.MEMORY_CRITICAL_THRESHOLD <= env.MEMORY_WARNING_THRESHOLD) {
-    throw new ConfigError('MEMORY_CRITICAL_THRESHOLD must be greater than MEMORY_WARNING_THRESHOLD')
-  }
+  checkCombinations(env)
+  if (env.REQUEST_TIMEOUT < env.HEADERS_TIMEOUT) throw new ConfigError('REQUEST_TIMEOUT must be at least HEADERS_TIMEOUT')
   checkBearerChars('TOKEN_ISSUER_KEY', env.TOKEN_ISSUER_KEY)
   checkBearerChars('ADMIN_TOKEN', env.ADMIN_TOKEN)
   let secret = env.AUTH_SECRET
   if (production) {
     secret = checkSecret('AUTH_SECRET', secret, 32)
+    if (env.AUTH_SECRET_PREVIOUS) checkSecret('AUTH_SECRET_PREVIOUS', env.AUTH_SECRET_PREVIOUS, 32)
     if (env.TOKEN_ISSUER_KEY) checkSecret('TOKEN_ISSUER_KEY', env.TOKEN_ISSUER_KEY, 24)
     if (env.ADMIN_TOKEN) checkSecret('ADMIN_TOKEN', env.ADMIN_TOKEN, 24)
-  } else if (secret && new TextEncoder().encode(secret).length < 32) {
-    throw new ConfigError('AUTH_SECRET must be at least 32 bytes (HS256 needs a 256-bit key)')
   }
+  checkKeyLength('AUTH_SECRET', secret)
+  checkKeyLength('AUTH_SECRET_PREVIOUS', env.AUTH_SECRET_PREVIOUS)
+  if (env.AUTH_SECRET_PREVIOUS && env.AUTH_SECRET_PREVIOUS === secret) throw new ConfigError('AUTH_SECRET_PREVIOUS must differ from AUTH_SECRET')
+  if (env.AUTH_SECRET_PREVIOUS && !secret) throw new ConfigError('AUTH_SECRET_PREVIOUS needs AUTH_SECRET (the new secret)')
+  const host = env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1')
+  checkDevelopmentBind({ host, production, openOnNetwork: env.ALLOW_OPEN_ENDPOINTS_ON_NETWORK, issuerKey: env.TOKEN_ISSUER_KEY, adminToken: env.ADMIN_TOKEN })
   const signalingPort = env.SIGNALING_PORT === 0 || env.SIGNALING_PORT === env.PORT ? null : env.SIGNALING_PORT
   return {
+    environment: env.NODE_ENV,
     production,
-    host: env.HOST,
+    host,
+    openOnNetwork: env.ALLOW_OPEN_ENDPOINTS_ON_NETWORK,
     port: env.PORT,
     signalingPort,
     auth: {
       secret: secret ?? randomSecret(),
       ephemeralSecret: !secret,
+      previousSecret: env.AUTH_SECRET_PREVIOUS ?? null,
       issuerKey: env.TOKEN_ISSUER_KEY ?? null,
       ttlSeconds: env.TOKEN_TTL,
       issuer: env.TOKEN_ISSUER,
       audience: env.TOKEN_AUDIENCE,
       singleUse: env.SINGLE_USE_TOKENS,
       mintPerMinute: env.TOKEN_RATE_LIMIT,
+      joinChecksPerMinute: env.JOIN_RATE_LIMIT,
+      failureLimit: env.AUTH_FAILURE_LIMIT,
+      failureBlockMs: env.AUTH_FAILURE_BLOCK,
     },
     adminToken: env.ADMIN_TOKEN ?? null,
     corsOrigins: parseOrigins(env.CORS_ORIGINS, production),
     trustProxyHops: env.TRUST_PROXY,
+    trustedProxies: parseProxies(env.TRUSTED_PROXIES),
+    http: { headersTimeoutMs: env.HEADERS_TIMEOUT, requestTimeoutMs: env.REQUEST_TIMEOUT },
     rooms: {
       inactivityMs: env.ROOM_INACTIVITY_TIMEOUT,
       emptyGraceMs: env.ROOM_EMPTY_GRACE,
@@ -213,6 +225,8 @@ export function parseConfig(record: Record<string, string | undefined>): Config 
       messageBurst: env.MESSAGE_BURST,
       maxConnections: env.MAX_CONNECTIONS,
       maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
+      maxPending: env.MAX_PENDING_CONNECTIONS,
+      maxPendingPerIp: env.MAX_PENDING_CONNECTIONS_PER_IP,
       maxBufferedBytes: env.MAX_BUFFERED_BYTES,
     },
     cleanupIntervalMs: env.CLEANUP_INTERVAL,

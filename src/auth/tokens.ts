@@ -7,6 +7,7 @@ import * as z from 'zod'
 import { IdSchema, UserNameSchema } from '../protocol/ids.js'
 import type { Clock } from '../lib/clock.js'
 import { randomId } from '../lib/ids.js'
+import { MAX_TOKEN_LIFETIME_S } from './limits.js'
 import { createHs256Codec, type Hs256MacFactory } from './hs256.js'
 import { createJoseCodec, type ClaimRules, type JwtCodec } from './jwt-codec.js'
 
@@ -42,8 +43,6 @@ const ClaimsSchema = z.object({
 
 /** Tolerated clock skew between the minting backend and this server. */
 const CLOCK_TOLERANCE_S = 30
-/** Longest lifetime (exp - iat) accepted from any minter: room tokens are meant to be short-lived. */
-export const MAX_TOKEN_LIFETIME_S = 24 * 3600
 const REQUIRED_CLAIMS = ['exp', 'iat', 'sub', 'jti', 'room'] as const
 
 export interface TokenService {

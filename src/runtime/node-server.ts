@@ -74,8 +74,6 @@ export async function startNodeServer(config: Config, opts: NodeServerOptions = 
   const signalingPort = config.signalingPort === null ? null : await listen(make(core.signalingApp.fetch), config.signalingPort, config.host)
   await core.start()
   logger.info('server started', { port, signalingPort, storage: backend.name, instanceId, production: config.production })
-  if (config.auth.ephemeralSecret) logger.warn('AUTH_SECRET is not set: tokens are signed with a random per-process secret (development only)')
-  if (!config.production && !config.auth.issuerKey) logger.warn('token minting is open to anyone (development mode without TOKEN_ISSUER_KEY)')
 
   let closing: Promise<void> | null = null
   async function close() {

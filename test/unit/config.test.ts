@@ -122,10 +122,6 @@ describe('parseConfig production', () => {
     expect(configError({ ...PROD, CORS_ORIGINS: undefined }).message).toMatch(/CORS_ORIGINS is required in production/)
   })
 
-  it('accepts an explicit CORS_ORIGINS=*', () => {
-    expect(parseConfig({ ...PROD, CORS_ORIGINS: '*' }).corsOrigins).toBe('*')
-  })
-
   it.each(['ADMIN_TOKEN', 'TOKEN_ISSUER_KEY'])('refuses a %s that a Bearer header cannot carry, in any mode', (name) => {
     const value = 'aD4mN9bV2cX7zL1kJ6hG3fD8sA5q#W0eRt!'
     expect(configError({ [name]: value }).message).toMatch(new RegExp(`^${name} may only contain`))
@@ -145,5 +141,79 @@ describe('RECONNECT_GRACE', () => {
     expect(parseConfig({ RECONNECT_GRACE: '0' }).ws.reconnectGraceMs).toBe(0)
     expect(parseConfig({ RECONNECT_GRACE: '600000' }).ws.reconnectGraceMs).toBe(600_000)
     for (const bad of ['-1', '600001', 'soon', '1.5']) expect(configError({ RECONNECT_GRACE: bad }).message).toContain('RECONNECT_GRACE')
+  })
+})
+
+/** Issue 9 finding 2: NODE_ENV must be a known value, and development stays on loopback unless told otherwise. */
+describe('NODE_ENV and the development bind', () => {
+  it.each(['Production', 'prod', 'PRODUCTION', 'staging', ' production'])('refuses NODE_ENV=%j, naming the variable', (value) => {
+    expect(configError({ NODE_ENV: value }).message).toMatch(/NODE_ENV/)
+  })
+
+  it('accepts development, test and production', () => {
+    expect(parseConfig({ NODE_ENV: 'development' }).production).toBe(false)
+    expect(parseConfig({ NODE_ENV: 'test' }).production).toBe(false)
+    expect(parseConfig(PROD).production).toBe(true)
+  })
+
+  it('binds to loopback by default in development and to every interface in production', () => {
+    expect(parseConfig({}).host).toBe('127.0.0.1')
+    expect(parseConfig({ NODE_ENV: 'test' }).host).toBe('127.0.0.1')
+    expect(parseConfig(PROD).host).toBe('0.0.0.0')
+  })
+
+  it('refuses open minting or open admin routes on a non-loopback HOST in development, naming the switch', () => {
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com']) {
+      const message = configError({ HOST: host }).message
+      expect(message).toMatch(/HOST/)
+      expect(message).toMatch(/ALLOW_OPEN_ENDPOINTS_ON_NETWORK/)
+    }
+    // Only minting open, or only admin open: still refused.
+    expect(configError({ HOST: '0.0.0.0', TOKEN_ISSUER_KEY: 'issuer-key-0123456789abcdef' }).message).toMatch(/admin/)
+    expect(configError({ HOST: '0.0.0.0', ADMIN_TOKEN: 'admin-token-0123456789abcdef' }).message).toMatch(/minting/)
+  })
+
+  it('allows a non-loopback HOST in development when both keys are set, or with the explicit switch', () => {
+    const keys = { TOKEN_ISSUER_KEY: 'issuer-key-0123456789abcdef', ADMIN_TOKEN: 'admin-token-0123456789abcdef' }
+    expect(parseConfig({ HOST: '0.0.0.0', ...keys }).host).toBe('0.0.0.0')
+    const c = parseConfig({ HOST: '0.0.0.0', ALLOW_OPEN_ENDPOINTS_ON_NETWORK: 'true' })
+    expect(c.host).toBe('0.0.0.0')
+    expect(c.openOnNetwork).toBe(true)
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) expect(parseConfig({ HOST: host }).host).toBe(host)
+  })
+
+  it('refuses the switch in production, where nothing is ever open', () => {
+    expect(configError({ ...PROD, ALLOW_OPEN_ENDPOINTS_ON_NETWORK: 'true' }).message).toMatch(/ALLOW_OPEN_ENDPOINTS_ON_NETWORK/)
+  })
+})
+
+/** Issue 9 finding 7: values that start but break the server are refused at start, naming the variable. */
+describe('ranges and combinations', () => {
+  it('refuses TOKEN_TTL over 24 h (tokens that long are refused on verify)', () => {
+    expect(parseConfig({ TOKEN_TTL: '86400' }).auth.ttlSeconds).toBe(86_400)
+    expect(configError({ TOKEN_TTL: '172800' }).message).toContain('TOKEN_TTL')
+  })
+
+  it('refuses CORS_ORIGINS=* in production', () => {
+    expect(configError({ ...PROD, CORS_ORIGINS: '*' }).message).toMatch(/CORS_ORIGINS/)
+  })
+
+  it('refuses MAX_BUFFERED_BYTES below MAX_MESSAGE_BYTES (one frame would drop its receiver)', () => {
+    expect(configError({ MAX_MESSAGE_BYTES: '65536', MAX_BUFFERED_BYTES: '4096' }).message).toMatch(/MAX_BUFFERED_BYTES/)
+  })
+
+  it('refuses an AUTH_SECRET_PREVIOUS equal to AUTH_SECRET, or weak in production', () => {
+    expect(configError({ AUTH_SECRET: STRONG, AUTH_SECRET_PREVIOUS: STRONG }).message).toMatch(/AUTH_SECRET_PREVIOUS/)
+    expect(configError({ ...PROD, AUTH_SECRET_PREVIOUS: 'short' }).message).toMatch(/AUTH_SECRET_PREVIOUS/)
+  })
+
+  it('refuses TRUSTED_PROXIES entries that are not addresses or ranges', () => {
+    expect(configError({ TRUST_PROXY: '1', TRUSTED_PROXIES: '10.0.0.0/8,<img src=x>' }).message).toMatch(/TRUSTED_PROXIES/)
+    expect(parseConfig({ TRUST_PROXY: '1', TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8, 192.0.2.7' }).trustedProxies).toEqual(['10.0.0.0/8', 'fd00::/8', '192.0.2.7'])
+  })
+
+  it('makes room tokens single-use by default', () => {
+    expect(parseConfig({}).auth.singleUse).toBe(true)
+    expect(parseConfig({ SINGLE_USE_TOKENS: 'false' }).auth.singleUse).toBe(false)
   })
 })

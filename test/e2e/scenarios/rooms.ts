@@ -71,12 +71,13 @@ export function roomScenarios(target: Target) {
     it('leaves no socket, peer or room behind after sockets close at every stage', async () => {
       const closes: Promise<unknown>[] = []
       for (let i = 0; i < 10; i++) {
-        const token = await s.token(`u${i}`, `churn-${i % 3}`, { peer: i })
+        // Room tokens are single-use: the racing socket and the join each get their own.
+        const [racingToken, token] = [await s.token(`u${i}`, `churn-${i % 3}`, { peer: i }), await s.token(`u${i}`, `churn-${i % 3}`, { peer: i })]
         // Closed before auth, right after sending auth, and after the reply.
         const early = await s.open(i)
         closes.push(early.close())
         const racing = await s.open(i + 1)
-        racing.send(authFrame(token))
+        racing.send(authFrame(racingToken))
         closes.push(racing.close())
         const { client } = await s.join(`u${i}`, `churn-${i % 3}`, { token, peer: i })
         closes.push(client.close())
