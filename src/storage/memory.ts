@@ -30,6 +30,8 @@ export interface MemoryState {
   audit: { buffer: AuditEvent[]; next: number; capacity: number }
   tokenUses: Map<string, { count: number; expiresAt: number }>
   subscribers: MemoryBusState
+  /** Peer records in all rooms, kept by every mutation so that counting is O(1). */
+  peerCount: number
 }
 
 export function createMemoryState(auditCapacity = 1000): MemoryState {
@@ -38,6 +40,7 @@ export function createMemoryState(auditCapacity = 1000): MemoryState {
     audit: { buffer: [], next: 0, capacity: auditCapacity },
     tokenUses: new Map(),
     subscribers: new Map(),
+    peerCount: 0,
   }
 }
 
@@ -86,6 +89,7 @@ export function createMemoryBackend(options: { instanceId: string; state?: Memor
       const previous = entry.peers.get(peer.userId) ?? null
       const others = livePeers(entry, now).filter((p) => p.userId !== peer.userId)
       if (others.length >= maxPeers) return { ok: false, reason: 'room_full' }
+      if (!previous) state.peerCount++
       entry.peers.delete(peer.userId)
       entry.peers.set(peer.userId, { ...peer })
       entry.room.lastActivity = now
@@ -114,6 +118,7 @@ export function createMemoryBackend(options: { instanceId: string; state?: Memor
         return { removed: null, remaining: entry ? livePeers(entry, now).length : 0 }
       }
       entry.peers.delete(userId)
+      state.peerCount--
       entry.room.lastActivity = now
       entry.room.peerCount = entry.peers.size
       markEmptyIfNeeded(entry, now)
@@ -129,6 +134,11 @@ export function createMemoryBackend(options: { instanceId: string; state?: Memor
     async listRooms(now: number) {
       guard()
       return [...state.rooms.values()].map((e) => roomView(e, now))
+    },
+
+    async counts() {
+      guard()
+      return { rooms: state.rooms.size, peers: state.peerCount }
     },
 
     async listPeers(roomId: string, now: number) {
@@ -154,6 +164,7 @@ export function createMemoryBackend(options: { instanceId: string; state?: Memor
       guard()
       const entry = state.rooms.get(roomId)
       state.rooms.delete(roomId)
+      if (entry) state.peerCount -= entry.peers.size
       return entry ? [...entry.peers.values()].map((p) => ({ ...p })) : []
     },
 
@@ -165,12 +176,14 @@ export function createMemoryBackend(options: { instanceId: string; state?: Memor
         for (const [userId, p] of entry.peers) {
           if (p.leaseUntil > now) continue
           entry.peers.delete(userId)
+          state.peerCount--
           result.expiredPeers.push({ ...p })
         }
         entry.room.peerCount = entry.peers.size
         markEmptyIfNeeded(entry, now)
         if (!isRoomGone(entry, now, opts)) continue
         state.rooms.delete(roomId)
+        state.peerCount -= entry.peers.size
         const reason = entry.peers.size === 0 ? 'empty' : 'inactive'
         result.deletedRooms.push({ roomId, reason, peers: [...entry.peers.values()].map((p) => ({ ...p })) })
       }

@@ -10,6 +10,8 @@ export interface RedisKeys {
   room(roomId: string): RoomKeys
   /** Sorted set of room ids scored by creation time: listRooms, sweep and maxRooms read it. */
   readonly index: string
+  /** Peer records in all rooms (INCRBY after each room script): counting is O(1). */
+  readonly peerCount: string
   /** Capped stream of audit events. */
   readonly audit: string
   /** Changes whenever Redis loses its data (restart without persistence, FLUSHALL): instances then restore their peers. */
@@ -36,6 +38,7 @@ export function redisKeys(prefix: string): RedisKeys {
   return {
     room: (roomId) => [`${prefix}:{${roomId}}:meta`, `${prefix}:{${roomId}}:peers`, `${prefix}:{${roomId}}:leases`],
     index: `${prefix}:rooms`,
+    peerCount: `${prefix}:npeers`,
     audit: `${prefix}:audit`,
     epoch: `${prefix}:epoch`,
     sweepMarker: `${prefix}:swept`,

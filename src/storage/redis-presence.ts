@@ -80,6 +80,7 @@ export function createPresence(d: PresenceDeps) {
       const status = await d.run('p2pRestore', keys.room(peer.roomId), args)
       if (status === 'superseded') owned.delete(peer.connectionId)
       else await d.cmd.call('ZADD', keys.index, 'NX', roomCreatedAt, peer.roomId)
+      if (status === 'restored') await d.cmd.call('INCRBY', keys.peerCount, 1)
     }
     const results = await Promise.allSettled([...owned.values()].map(restoreOne))
     const failed = results.filter((r) => r.status === 'rejected').length

@@ -30,8 +30,9 @@ end
 
 /**
  * KEYS meta, peers, leases. ARGV userId, peerJson, leaseUntil, now, maxPeers, mode ('join' | 'create').
- * Returns {'absent'} (mode join, no room), {'full'}, or {'ok', created, createdAt, replacedEntry, replacedLease,
- * then entry, lease for every other live peer}. Expired peers stay for the sweep to report.
+ * Returns {'absent'} (mode join, no room), {'full'}, or {'ok', created, createdAt, replacedEntry, replacedLease, added
+ * (1 when the user had no record: the peer count grows), then entry, lease for every other live peer}. Expired peers
+ * stay for the sweep to report.
  */
 export const JOIN = `${APPEND_OTHERS}
 local meta, peers, leases = KEYS[1], KEYS[2], KEYS[3]
@@ -46,7 +47,7 @@ local prevLive = prev and tonumber(prev) > now
 local live = redis.call('ZRANGEBYSCORE', leases, '(' .. ARGV[4], '+inf', 'WITHSCORES')
 if #live / 2 - (prevLive and 1 or 0) >= tonumber(ARGV[5]) then return {'full'} end
 if created == 1 then redis.call('HSET', meta, 'createdAt', ARGV[4], 'seq', 0) end
-local out = {'ok', created, '', '', ''}
+local out = {'ok', created, '', '', '', redis.call('HEXISTS', peers, userId) == 1 and 0 or 1}
 if prevLive then
   out[4] = redis.call('HGET', peers, userId) or ''
   out[5] = prev

@@ -58,7 +58,7 @@ export function createRedisRooms(d: RedisRoomsDeps): RoomStore {
     if (r[0] !== 'ok') throw new StoreError(`unexpected join reply: ${String(r[0])}`)
     const createdAt = toNumber(r[2])
     const replaced = r[3] ? parseEntry(r[3], r[4]).peer : null
-    const peers = parsePeers(r, 5)
+    const peers = parsePeers(r, 6)
     presence.track(peer, createdAt)
     if (replaced) presence.forget(replaced.connectionId)
     const peerCount = peers.length + (peer.leaseUntil > now ? 1 : 0)
@@ -74,6 +74,15 @@ export function createRedisRooms(d: RedisRoomsDeps): RoomStore {
 
   const unindex = (roomId: string, min: number, max: number) => run('p2pUnindex', [keys.index], [roomId, min, max])
 
+  /**
+   * Moves the peer counter by what a room script just did. A separate command, since the counter lives in no room's
+   * slot: an instance killed between the two leaves the counter off by one (counts() clamps at 0). It is a gauge for
+   * /api/stats, never a limit; the limits (maxPeers, maxRooms) are enforced inside the scripts.
+   */
+  async function adjust(delta: number) {
+    if (delta !== 0) await d.cmd.call('INCRBY', keys.peerCount, delta)
+  }
+
   async function sweepRoom(roomId: string, score: number, opts: SweepOptions, into: SweepResult): Promise<void> {
     const r = asArray(await run('p2pSweepRoom', keys.room(roomId), [opts.now, opts.inactivityMs, opts.emptyGraceMs]), 'sweep')
     if (r[0] === 'absent') {
@@ -84,9 +93,10 @@ export function createRedisRooms(d: RedisRoomsDeps): RoomStore {
     const expired = parsePeers(r, 4, expiredCount)
     for (const p of expired) presence.forget(p.connectionId)
     into.expiredPeers.push(...expired)
-    if (r[0] !== 'deleted') return
+    if (r[0] !== 'deleted') return adjust(-expired.length)
     const peers = parsePeers(r, 4 + 2 * expiredCount)
     for (const p of peers) presence.forget(p.connectionId)
+    await adjust(-expired.length - peers.length)
     into.deletedRooms.push({ roomId, reason: r[1] === 'inactive' ? 'inactive' : 'empty', peers })
     const createdAt = toNumber(r[2])
     await unindex(roomId, createdAt, createdAt)
@@ -109,7 +119,9 @@ export function createRedisRooms(d: RedisRoomsDeps): RoomStore {
           if (toNumber(reserved) === 0) return { ok: false, reason: 'rooms_exhausted' }
           r = await joinOnce(req, 'create')
         }
-        return joinResult(req, r)
+        const result = joinResult(req, r)
+        if (result.ok) await adjust(toNumber(r[5]))
+        return result
       }),
 
     resume: ({ peer, fromConnectionId, now }) =>
@@ -128,10 +140,18 @@ export function createRedisRooms(d: RedisRoomsDeps): RoomStore {
         // Forgotten first: if the call fails, the record's lease lapses and a sweep announces the departure.
         presence.forget(connectionId)
         const r = asArray(await run('p2pLeave', keys.room(roomId), [userId, connectionId, now]), 'leave')
-        return { removed: r[0] ? parseEntry(r[0], r[1]).peer : null, remaining: toNumber(r[2]) }
+        const removed = r[0] ? parseEntry(r[0], r[1]).peer : null
+        if (removed) await adjust(-1)
+        return { removed, remaining: toNumber(r[2]) }
       }),
 
     getRoom: (roomId, now) => op('getRoom', () => readRoom(roomId, now)),
+
+    counts: () =>
+      op('counts', async () => {
+        const [rooms, peers] = await Promise.all([d.cmd.call('ZCARD', keys.index), d.cmd.call('GET', keys.peerCount)])
+        return { rooms: toNumber(rooms), peers: Math.max(0, toNumber(peers ?? 0)) }
+      }),
 
     listRooms: (now) =>
       op('listRooms', async () => {
@@ -156,6 +176,7 @@ export function createRedisRooms(d: RedisRoomsDeps): RoomStore {
         if (r[0] === '' || r[0] === null) return []
         const peers: PeerRecord[] = parsePeers(r, 1)
         for (const p of peers) presence.forget(p.connectionId)
+        await adjust(-peers.length)
         await unindex(roomId, toNumber(r[0]), toNumber(r[0]))
         return peers
       }),

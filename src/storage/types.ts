@@ -83,7 +83,13 @@ export interface RoomStore {
   /** Removes the peer only when `connectionId` matches. Idempotent. */
   leave(roomId: string, userId: string, connectionId: string, now: number): Promise<{ removed: PeerRecord | null; remaining: number }>
   getRoom(roomId: string, now: number): Promise<RoomRecord | null>
+  /** Every room, read one by one: O(rooms). Admin listings only; never on a path an unauthenticated caller can drive. */
   listRooms(now: number): Promise<RoomRecord[]>
+  /**
+   * Rooms held and peer records held, in O(1) (the pre-join check and /api/stats; issue 9 finding 1). Peers whose lease
+   * passed count until the sweep removes them; on Redis, rooms include joins reserving their room at this instant.
+   */
+  counts(): Promise<{ rooms: number; peers: number }>
   /** Live peers (lease not passed), oldest first. */
   listPeers(roomId: string, now: number): Promise<PeerRecord[]>
   /** Records activity in a room (it resets the inactivity clock). No-op for a missing room. */

@@ -7,17 +7,15 @@ import { itLogsNoJwt, request } from '../helpers/http.js'
 
 const INTERNAL = 'store exploded at /srv/internal/path.ts'
 
-/** A memory backend whose room listing and health check fail like an unreachable store. */
+/** A memory backend whose room listing, counts and health check fail like an unreachable store. */
 function brokenBackend(): Backend {
   const backend = createMemoryBackend({ instanceId: 'broken' })
+  const explode = async (): Promise<never> => {
+    throw new Error(INTERNAL)
+  }
   return {
     ...backend,
-    rooms: {
-      ...backend.rooms,
-      listRooms: async () => {
-        throw new Error(INTERNAL)
-      },
-    },
+    rooms: { ...backend.rooms, listRooms: explode, counts: explode },
     health: async () => ({ ok: false, detail: INTERNAL }),
   }
 }

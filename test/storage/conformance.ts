@@ -4,6 +4,7 @@
  */
 import { describe, it, onTestFinished } from 'vitest'
 import { busTests } from './conformance/bus.js'
+import { countTests } from './conformance/counts.js'
 import { expiryTests } from './conformance/expiry.js'
 import { lifecycleTests } from './conformance/lifecycle.js'
 import { membershipTests } from './conformance/membership.js'
@@ -31,6 +32,7 @@ export function runBackendConformance(name: string, factory: WorldFactory, optio
     describe('membership', () => membershipTests(define))
     describe('resume', () => resumeTests(define))
     describe('expiry', () => expiryTests(define))
+    describe('counts', () => countTests(define))
     describe('audit and token uses', () => recordTests(define))
     describe('bus', () => busTests(define))
     describe('lifecycle', () => lifecycleTests(define))

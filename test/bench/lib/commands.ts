@@ -40,10 +40,16 @@ export function oursEnv(port: number, s: Secrets): Record<string, string> {
     AUTH_SECRET: s.secret,
     TOKEN_ISSUER_KEY: s.issuerKey,
     ADMIN_TOKEN: s.adminToken,
-    CORS_ORIGINS: '*',
+    // Production refuses CORS_ORIGINS=*; the load clients send no Origin, so any explicit origin will do.
+    CORS_ORIGINS: 'https://bench.invalid',
     LOG_LEVEL: 'warn',
     MAX_CONNECTIONS: '1000000',
     MAX_CONNECTIONS_PER_IP: '1000000',
+    // Every load client connects from 127.0.0.1: the per-address caps of issue 9 would throttle the load itself.
+    MAX_PENDING_CONNECTIONS: '1000000',
+    MAX_PENDING_CONNECTIONS_PER_IP: '1000000',
+    AUTH_FAILURE_LIMIT: '1000000',
+    JOIN_RATE_LIMIT: '1000000',
     TOKEN_RATE_LIMIT: '1000000',
     MESSAGE_RATE: '1000000',
     MESSAGE_BURST: '1000000',

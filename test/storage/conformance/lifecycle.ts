@@ -11,6 +11,7 @@ const everyMethod = (b: Backend): [string, () => Promise<unknown>][] => [
   ['rooms.leave', () => b.rooms.leave('r1', 'alice', 'alice-c1', T0)],
   ['rooms.getRoom', () => b.rooms.getRoom('r1', T0)],
   ['rooms.listRooms', () => b.rooms.listRooms(T0)],
+  ['rooms.counts', () => b.rooms.counts()],
   ['rooms.listPeers', () => b.rooms.listPeers('r1', T0)],
   ['rooms.touchRoom', () => b.rooms.touchRoom('r1', T0)],
   ['rooms.renewLeases', () => b.rooms.renewLeases('a', T0 + 1000)],
