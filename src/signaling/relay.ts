@@ -65,6 +65,12 @@ export class Relay {
     return null
   }
 
+  /** How many peers an untargeted signal from `conn` reaches: what it is charged against the sender's rate. */
+  receivers(conn: Connection): number {
+    const room = this.d.rooms.get(conn.roomId as string)
+    return room ? Math.max(0, room.size - 1) : 0
+  }
+
   /** A relay envelope from another instance. */
   fromBus(e: RelayEnvelope) {
     this.route(e.roomId, e.target, e.sender, e.frame, null, e.origin)

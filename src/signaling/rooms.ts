@@ -54,6 +54,11 @@ export class LocalRoom {
     if (this.roster.get(userId)?.connectionId === connectionId) this.setRoster(userId, null)
   }
 
+  /** Peers of the room this instance knows of, wherever they live (this instance's own included). */
+  get size(): number {
+    return this.roster.size
+  }
+
   get hasRemote(): boolean {
     return this.remote > 0
   }
