@@ -77,18 +77,24 @@ export class Handshake {
   }
 
   private async run(conn: Connection, msg: AuthMessage) {
-    const claims = await this.verify(conn, msg)
-    if (!claims || conn.isClosed) return
+    const verified = await this.verify(conn, msg)
+    if (!verified || conn.isClosed) return
+    const { claims, reused } = verified
     if (this.d.isDraining()) return this.d.out.close(conn, 'draining')
     const userName = claims.userName ?? msg.data.userName ?? msg.data.name ?? claims.userId
     const session = await this.resumable(msg.data.resumeToken, claims)
     if (conn.isClosed) return
     if (session && (await this.resume(conn, claims, userName, session))) return
+    // A used token only ever resumes its own session: replayed alone it would take the user's place (finding 5).
+    if (reused) return this.failAuth(conn, 'token_used', claims.userId, claims.roomId)
     await this.join(conn, claims, userName)
   }
 
-  /** The room token's claims, checked against the frame's ids and (SINGLE_USE_TOKENS) earlier uses; null after a refusal. */
-  private async verify(conn: Connection, msg: AuthMessage): Promise<RoomClaims | null> {
+  /**
+   * The room token's claims, checked against the frame's ids; null after a refusal. `reused`: SINGLE_USE_TOKENS is on
+   * and the token was presented before, so it may only come with the resume token of a session that still exists.
+   */
+  private async verify(conn: Connection, msg: AuthMessage): Promise<{ claims: RoomClaims; reused: boolean } | null> {
     const verified = await this.d.tokens.verify(msg.data.token)
     if (conn.isClosed) return null
     const claimedUser = msg.userId ?? msg.from ?? msg.data.userId ?? null
@@ -104,11 +110,8 @@ export class Handshake {
     }
     // Uses are recorded only when they matter: a record per jti kept until the token expires grew the heap by 157 B
     // per handshake in the churn benchmark (about 400 MB per hour of distinct tokens).
-    if (this.d.config.auth.singleUse && (await this.d.tokenUses.recordUse(c.jti, c.expiresAt)) > 1) {
-      this.failAuth(conn, 'token_used', c.userId, c.roomId)
-      return null
-    }
-    return c
+    const reused = this.d.config.auth.singleUse && (await this.d.tokenUses.recordUse(c.jti, c.expiresAt)) > 1
+    return { claims: c, reused }
   }
 
   /** The session a resume token names, when it is genuine and for this user and room; anything else is a plain join. */
