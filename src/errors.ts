@@ -66,6 +66,7 @@ export const ERRORS = {
   idle_timeout: { status: 408, message: 'No heartbeat received in time', close: CloseCode.idleTimeout },
   room_closed: { status: 410, message: 'Room was closed', close: CloseCode.roomClosed },
   invalid_message: { status: 400, message: 'Message is invalid' },
+  invalid_name: { status: 400, message: 'Display name is not allowed (control, format or separator characters, stacked marks, mixed scripts, or too long)', close: CloseCode.invalidMessages },
   too_many_invalid: { status: 400, message: 'Too many invalid messages', close: CloseCode.invalidMessages },
   unknown_type: { status: 400, message: 'Unknown message type' },
   binary_unsupported: { status: 400, message: 'Binary frames are not supported', close: CloseCode.unsupportedData },

@@ -3,7 +3,7 @@
  * fields such as `from` on signals) are stripped: identity comes from the token.
  */
 import * as z from 'zod'
-import { IdSchema, UserNameSchema } from './ids.js'
+import { IdSchema, RawNameSchema } from './ids.js'
 
 export const MAX_TOKEN_LENGTH = 4096
 export const MAX_SDP_LENGTH = 61_440
@@ -17,8 +17,9 @@ const AuthFrame = z.object({
   from: IdSchema.optional(),
   data: z.object({
     token: z.string().min(1).max(MAX_TOKEN_LENGTH),
-    userName: UserNameSchema.optional(),
-    name: UserNameSchema.optional(),
+    /** Checked (and normalized) by the handshake, which refuses a bad one with invalid_name. */
+    userName: RawNameSchema.optional(),
+    name: RawNameSchema.optional(),
     /** Some clients put their ids inside data. */
     userId: IdSchema.optional(),
     roomId: IdSchema.optional(),

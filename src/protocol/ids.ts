@@ -1,5 +1,6 @@
 /** @module Identifier and name rules shared by HTTP bodies, token claims and WebSocket frames. */
 import * as z from 'zod'
+import { checkDisplayName } from './display-name.js'
 
 const RESERVED = new Set(['__proto__', 'constructor', 'prototype'])
 
@@ -17,10 +18,18 @@ export const IdSchema = z
 /** The same rule as IdSchema, for the hand-written relay check (signal-check.ts). */
 export const isId = (v: unknown): v is string => typeof v === 'string' && ID_PATTERN.test(v) && !RESERVED.has(v)
 
-/** Display name: 1-64 printable characters, trimmed; no control or bidi-override characters. */
+/** A display name (HTTP bodies, token claims), normalized by checkDisplayName (display-name.ts); refusals name the rule. */
 export const UserNameSchema = z
   .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'must not contain control or format characters')
+  .max(256)
+  .superRefine((v, ctx) => {
+    const r = checkDisplayName(v)
+    if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason })
+  })
+  .transform((v) => (checkDisplayName(v) as { name: string }).name)
+
+/**
+ * A display name as an auth frame carries it: only bounded here, so that the handshake can refuse a bad one with its
+ * own code (invalid_name) instead of failing the whole frame.
+ */
+export const RawNameSchema = z.string().max(256)

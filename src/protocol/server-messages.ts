@@ -4,7 +4,8 @@
  */
 import * as z from 'zod'
 
-const PeerInfo = z.object({ userId: z.string(), userName: z.string(), joinedAt: z.number() })
+/** `nameVerified` (servers since issue 9): false when the peer chose its own display name instead of its token. */
+const PeerInfo = z.object({ userId: z.string(), userName: z.string(), joinedAt: z.number(), nameVerified: z.boolean().optional() })
 export type PeerInfo = z.infer<typeof PeerInfo>
 
 const base = { roomId: z.string().optional(), userId: z.string().optional(), timestamp: z.number() }
@@ -16,6 +17,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
     data: z.object({
       status: z.literal('authenticated'),
       userName: z.string(),
+      nameVerified: z.boolean().optional(),
       peers: z.array(PeerInfo),
       connectionId: z.string(),
       tokenExpiresAt: z.number(),

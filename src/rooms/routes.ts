@@ -128,6 +128,7 @@ export function roomRoutes(d: RoomRouteDeps) {
         roomId,
         userId: body.userId,
         userName: claims.userName ?? body.userName ?? body.userId,
+        nameVerified: claims.userName !== undefined || body.userName === undefined,
         canJoin: !full && !exhausted,
         reason: full ? 'room_full' : exhausted ? 'rooms_exhausted' : null,
         exists: room !== null,

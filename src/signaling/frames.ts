@@ -2,7 +2,8 @@
 import { ERRORS, type ErrorCode } from '../errors.js'
 import type { PeerRecord } from '../storage/types.js'
 
-export const peerInfo = (p: PeerRecord) => ({ userId: p.userId, userName: p.userName, joinedAt: p.joinedAt })
+/** `nameVerified`: whether the name came from the token; a client-chosen name ("Bob (admin)") is only a claim. */
+export const peerInfo = (p: PeerRecord) => ({ userId: p.userId, userName: p.userName, joinedAt: p.joinedAt, nameVerified: p.nameVerified === true })
 
 export const errorFrame = (code: ErrorCode, now: number, error: string = ERRORS[code].message) =>
   JSON.stringify({ type: 'error', data: { code, error }, timestamp: now })
@@ -35,6 +36,7 @@ export const authReplyFrame = (r: AuthReplyFields, now: number) =>
     data: {
       status: 'authenticated',
       userName: r.self.userName,
+      nameVerified: r.self.nameVerified === true,
       peers: r.peers.map(peerInfo),
       connectionId: r.connectionId,
       tokenExpiresAt: r.tokenExpiresAt,

@@ -12,6 +12,7 @@ import type { Scheduler } from '../lib/scheduler.js'
 import type { AuditFn } from '../ops/audit.js'
 import { bump, type Metrics } from '../ops/metrics.js'
 import type { AuthMessage } from '../protocol/client-messages.js'
+import { chooseDisplayName, type DisplayName } from '../protocol/display-name.js'
 import type { PeerRecord, RoomStore, TokenUseStore } from '../storage/types.js'
 import type { AwayPeers } from './away.js'
 import type { BusOut } from './bus-out.js'
@@ -81,13 +82,14 @@ export class Handshake {
     if (!verified || conn.isClosed) return
     const { claims, reused } = verified
     if (this.d.isDraining()) return this.d.out.close(conn, 'draining')
-    const userName = claims.userName ?? msg.data.userName ?? msg.data.name ?? claims.userId
+    const name = chooseDisplayName(claims.userName, claims.userId, msg.data.userName ?? msg.data.name)
+    if (!name) return this.failAuth(conn, 'invalid_name', claims.userId, claims.roomId)
     const session = await this.resumable(msg.data.resumeToken, claims)
     if (conn.isClosed) return
-    if (session && (await this.resume(conn, claims, userName, session))) return
+    if (session && (await this.resume(conn, claims, name, session))) return
     // A used token only ever resumes its own session: replayed alone it would take the user's place (finding 5).
     if (reused) return this.failAuth(conn, 'token_used', claims.userId, claims.roomId)
-    await this.join(conn, claims, userName)
+    await this.join(conn, claims, name)
   }
 
   /**
@@ -121,14 +123,15 @@ export class Handshake {
     return session && session.userId === c.userId && session.roomId === c.roomId ? session : null
   }
 
-  private record(conn: Connection, c: RoomClaims, userName: string, joinedAt: number, now: number): PeerRecord {
+  private record(conn: Connection, c: RoomClaims, name: DisplayName, joinedAt: number, now: number): PeerRecord {
     const leaseUntil = now + this.d.config.leaseTtlMs
-    return { roomId: c.roomId, userId: c.userId, userName, connectionId: conn.id, instanceId: this.d.bus.instanceId, joinedAt, leaseUntil }
+    return { roomId: c.roomId, userId: c.userId, ...name, connectionId: conn.id, instanceId: this.d.bus.instanceId, joinedAt, leaseUntil }
   }
 
-  private async join(conn: Connection, c: RoomClaims, userName: string) {
+  private async join(conn: Connection, c: RoomClaims, name: DisplayName) {
     const now = this.d.scheduler.now()
-    const self = this.record(conn, c, userName, now, now)
+    const self = this.record(conn, c, name, now, now)
+    const userName = name.userName
     const { config, store, presence } = this.d
     // Subscribed to the room before the join commits: no presence published after it can be missed.
     await presence.prepare(conn, c.roomId)
@@ -156,9 +159,10 @@ export class Handshake {
   }
 
   /** Moves the session to this socket; false when the store no longer holds it (then it is a plain join). */
-  private async resume(conn: Connection, c: RoomClaims, userName: string, session: ResumeClaims): Promise<boolean> {
+  private async resume(conn: Connection, c: RoomClaims, name: DisplayName, session: ResumeClaims): Promise<boolean> {
     const now = this.d.scheduler.now()
-    const self = this.record(conn, c, userName, session.joinedAt, now)
+    const self = this.record(conn, c, name, session.joinedAt, now)
+    const userName = name.userName
     const { presence, away, out } = this.d
     await presence.prepare(conn, c.roomId)
     const moved = await this.d.store.resume({ peer: self, fromConnectionId: session.sessionConnectionId, now }).catch((err: unknown) => {

@@ -10,6 +10,8 @@ export const PeerRecordSchema = z.object({
   /** The instance that holds the socket. */
   instanceId: z.string(),
   joinedAt: z.number(),
+  /** True when userName came from the token (or is the userId); false when the client chose it in its auth frame. */
+  nameVerified: z.boolean().optional(),
   /** The peer is treated as gone once this passes (its instance crashed or stopped renewing). */
   leaseUntil: z.number(),
 })

@@ -67,7 +67,7 @@ describe('rooms and stats over a real two-peer exchange', () => {
     const peers = await request(`${server.http}/api/rooms/${ROOM}/peers`)
     expect(peers.json).toMatchObject({ roomId: ROOM, count: 2 })
     expect(names(peers.json.peers)).toEqual(['alice:Alice', 'bob:bob'])
-    expect(peers.json.peers[0]).toEqual({ userId: expect.any(String), userName: expect.any(String), joinedAt: expect.any(Number) })
+    expect(peers.json.peers[0]).toEqual({ userId: expect.any(String), userName: expect.any(String), joinedAt: expect.any(Number), nameVerified: true })
   })
 
   it('gives the room statistics in /api/rooms/:id/stats', async () => {
@@ -131,7 +131,7 @@ describe('POST /api/rooms/:roomId/join', () => {
     const res = await join(ROOM, { user_id: 'bob', user_name: 'Bob' }, bearer(await server.token('bob', ROOM)))
     expect(res.status).toBe(200)
     expect(res.json).toMatchObject({ status: 'ok', roomId: ROOM, userId: 'bob', userName: 'Bob', canJoin: true, reason: null, exists: true })
-    expect(res.json.peers).toEqual([{ userId: 'alice', userName: 'Alice', joinedAt: expect.any(Number) }])
+    expect(res.json.peers).toEqual([{ userId: 'alice', userName: 'Alice', joinedAt: expect.any(Number), nameVerified: true }])
   })
 
   it('accepts the camelCase body too', async () => {

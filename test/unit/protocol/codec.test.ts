@@ -111,7 +111,7 @@ describe('decodeClientFrame refuses', () => {
     ['an auth frame with an array token', { type: 'auth', data: { token: ['x'] } }],
     ['an auth frame with an oversized token', { type: 'auth', data: { token: 't'.repeat(MAX_TOKEN_LENGTH + 1) } }],
     ['an auth frame with an unsafe room id', { type: 'auth', roomId: 'a:b', data: { token: 'x.y.z' } }],
-    ['an auth frame with a bidi-override name', { type: 'auth', data: { token: 'x.y.z', userName: 'evil\u202Eeman' } }],
+    ['an auth frame with an oversized name', { type: 'auth', data: { token: 'x.y.z', userName: 'n'.repeat(257) } }],
   ])('%s as invalid_message', (_label, frame) => {
     expect(decode(frame, 200_000)).toEqual({ ok: false, code: 'invalid_message' })
   })
