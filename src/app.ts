@@ -7,7 +7,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
-import { requireAdmin } from './auth/guards.js'
+import { isAdminCaller, requireAdmin } from './auth/guards.js'
 import { defaultRateLimitStore, tokenRoutes } from './auth/routes.js'
 import { createResumeTokens } from './auth/resume-tokens.js'
 import { createTokenService } from './auth/tokens.js'
@@ -82,7 +82,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw httpError('payload_too_large') } }))
   app.route('/api/auth', tokenRoutes({ config, tokens, ipOf, store: limitStore('mint'), bearerHash: deps.bearerHash }))
   app.route('/api/rooms', roomRoutes({ config, rooms: backend.rooms, tokens, clock, requireAdmin: adminOnly, ipOf, limitStore }))
-  app.route('/api', opsRoutes({ config, backend, signaling, metrics, monitor, clock, instanceId, startedAt, isDraining, runCleanup, gc: deps.gc, requireAdmin: adminOnly, gcLimitStore: limitStore('gc') }))
+  app.route('/api', opsRoutes({ config, backend, signaling, metrics, monitor, clock, instanceId, startedAt, isDraining, runCleanup, gc: deps.gc, requireAdmin: adminOnly, isAdmin: isAdminCaller(config, deps.bearerHash), gcLimitStore: limitStore('gc') }))
   const renderMetrics = deps.renderMetrics
   if (renderMetrics) {
     app.get('/metrics', adminOnly, async (c) => {

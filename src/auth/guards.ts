@@ -1,6 +1,7 @@
 /** @module Bearer guards for the admin surface and for token minting (constant-time compare via hono's bearerAuth). */
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
+import { HTTPException } from 'hono/http-exception'
 import type { Config } from '../config.js'
 import { httpError, type ErrorCode } from '../errors.js'
 
@@ -34,6 +35,25 @@ function guard(secret: string | null, production: boolean, disabled: ErrorCode, 
  * development without it; refused in production without it.
  */
 export const requireAdmin = (config: Config, hash?: BearerHash) => guard(config.adminToken, config.production, 'admin_disabled', hash)
+
+/**
+ * Whether the caller would pass requireAdmin, without refusing it: public endpoints answer admin callers (and everyone
+ * in development without ADMIN_TOKEN) with their details (issue 9 finding 9).
+ */
+export function isAdminCaller(config: Config, hash?: BearerHash): (c: Context) => Promise<boolean> {
+  const check = requireAdmin(config, hash)
+  return async (c) => {
+    let passed = false
+    try {
+      await check(c, async () => {
+        passed = true
+      })
+    } catch (err) {
+      if (!(err instanceof HTTPException)) throw err
+    }
+    return passed
+  }
+}
 
 /** Token minting: `Bearer TOKEN_ISSUER_KEY` when set; open in development without it; refused in production without it. */
 export const requireIssuer = (config: Config, hash?: BearerHash) => guard(config.auth.issuerKey, config.production, 'minting_disabled', hash)

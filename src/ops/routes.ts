@@ -1,5 +1,5 @@
 /** @module Health, info, stats, audit and maintenance endpoints. */
-import { Hono, type MiddlewareHandler } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { MemoryStore, rateLimiter, type Store } from 'hono-rate-limiter'
 import * as z from 'zod'
 import type { Config } from '../config.js'
@@ -25,6 +25,8 @@ export interface OpsDeps {
   runCleanup: () => Promise<CleanupResult>
   gc: (() => void) | null
   requireAdmin: MiddlewareHandler
+  /** Whether the caller is admin (details on public endpoints); never refuses. */
+  isAdmin: (c: Context) => Promise<boolean>
   gcLimitStore?: Store
 }
 
@@ -47,11 +49,16 @@ export function opsRoutes(d: OpsDeps) {
       const store = await d.backend.health()
       const draining = d.isDraining()
       const status = draining ? 'draining' : store.ok ? 'ok' : 'degraded'
+      const code = draining ? 503 : 200
+      // The seed's shape for the public; RSS, thresholds, storage and uptime help an attacker time a memory attack.
+      if (!(await d.isAdmin(c))) return c.json({ status, memory: { status: d.monitor.status }, timestamp: d.clock.now() }, code)
       const body = { status, memory: d.monitor.snapshot(), storage: { backend: d.backend.name, ok: store.ok }, uptime: d.clock.now() - d.startedAt, timestamp: d.clock.now() }
-      return c.json(body, draining ? 503 : 200)
+      return c.json(body, code)
     })
-    .get('/info', (c) =>
-      c.json({
+    .get('/info', async (c) => {
+      const admin = await d.isAdmin(c)
+      const auth = { mintingOpen: !d.config.auth.issuerKey && !d.config.production, tokenTtlSeconds: d.config.auth.ttlSeconds, singleUseTokens: d.config.auth.singleUse }
+      return c.json({
         name: PRODUCT_NAME,
         version: VERSION,
         description: 'Signaling, room and token-auth server for peer-to-peer collaborative apps',
@@ -64,10 +71,10 @@ export function opsRoutes(d: OpsDeps) {
           maintenance: ['POST /api/maintenance/cleanup', 'POST /api/maintenance/gc'],
           websocket: { paths: ['/ws', '/'], signalingPort: d.config.signalingPort },
         },
-        auth: { mintingOpen: !d.config.auth.issuerKey && !d.config.production, tokenTtlSeconds: d.config.auth.ttlSeconds },
+        ...(admin ? { auth } : {}),
         timestamp: d.clock.now(),
-      }),
-    )
+      })
+    })
     .get('/stats', d.requireAdmin, async (c) => {
       const { rooms, peers } = await counts()
       const m = d.metrics
