@@ -13,7 +13,7 @@ import { createResumeTokens } from './auth/resume-tokens.js'
 import { createTokenService } from './auth/tokens.js'
 import type { AppDeps } from './env.js'
 import { httpError } from './errors.js'
-import { clientIp } from './lib/client-ip.js'
+import { clientIp, proxyTrust } from './lib/client-ip.js'
 import { errorHandler, notFound } from './lib/http.js'
 import { createAudit } from './ops/audit.js'
 import { createCleanup } from './ops/cleanup.js'
@@ -60,7 +60,8 @@ export function createApp(deps: AppDeps) {
       if (status === 'critical') deps.gc?.()
     },
   })
-  const ipOf = (c: Context) => clientIp(c, config.trustProxyHops, deps.getRemoteAddress)
+  const trust = proxyTrust(config.trustProxyHops, config.trustedProxies)
+  const ipOf = (c: Context) => clientIp(c, trust, deps.getRemoteAddress)
   const limitStore = deps.rateLimitStore ?? ((name: string) => backend.rateLimitStore?.(name) ?? defaultRateLimitStore())
   const adminOnly = requireAdmin(config, deps.bearerHash)
   const ws = websocketHandlers({

@@ -1,13 +1,17 @@
-/** @module clientIp: X-Forwarded-For is trusted only for the configured number of proxy hops. */
+/**
+ * @module clientIp: X-Forwarded-For is trusted only for the configured number of proxy hops, only from trusted proxies
+ * when TRUSTED_PROXIES is set, and only when the entry is an IP address (issue 9 finding 10).
+ */
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { clientIp } from '../../../src/lib/client-ip.js'
+import { clientIp, proxyTrust } from '../../../src/lib/client-ip.js'
 
 const TCP_PEER = '10.0.0.9'
 
 /** Asks a tiny app what clientIp sees for these headers with `hops` trusted proxies. */
-async function ipFor(hops: number, headers: Record<string, string> = {}, remote: string | null = TCP_PEER): Promise<string | null> {
-  const app = new Hono().get('/', (c) => c.json({ ip: clientIp(c, hops, () => remote) }))
+async function ipFor(hops: number, headers: Record<string, string> = {}, remote: string | null = TCP_PEER, proxies: string[] | null = null): Promise<string | null> {
+  const trust = proxyTrust(hops, proxies)
+  const app = new Hono().get('/', (c) => c.json({ ip: clientIp(c, trust, () => remote) }))
   const res = await app.request('/', { headers })
   return ((await res.json()) as { ip: string | null }).ip
 }
@@ -34,8 +38,25 @@ describe('clientIp', () => {
     expect(await ipFor(3, { 'x-forwarded-for': '203.0.113.7' })).toBe(TCP_PEER)
   })
 
-  it('falls back to the TCP peer when the chosen entry is absurdly long', async () => {
-    expect(await ipFor(1, { 'x-forwarded-for': 'x'.repeat(65) })).toBe(TCP_PEER)
+  it.each(['x'.repeat(65), '<img src=x onerror=alert(1)>', 'unknown', '999.1.1.1', '1.2.3', 'fe80::1%eth0', '::ffff:1.2.3.4:80'])(
+    'falls back to the TCP peer when the chosen entry %j is not an IP address',
+    async (entry) => {
+      expect(await ipFor(1, { 'x-forwarded-for': `203.0.113.7, ${entry}` })).toBe(TCP_PEER)
+    },
+  )
+
+  it('normalizes addresses: IPv4-mapped IPv6 becomes IPv4, IPv6 is compressed and lower-case', async () => {
+    expect(await ipFor(1, { 'x-forwarded-for': '::FFFF:203.0.113.7' })).toBe('203.0.113.7')
+    expect(await ipFor(1, { 'x-forwarded-for': '2001:DB8:0:0:0:0:0:1' })).toBe('2001:db8::1')
+    expect(await ipFor(0, {}, '::ffff:127.0.0.1')).toBe('127.0.0.1')
+  })
+
+  it('with TRUSTED_PROXIES, believes the header only from a listed proxy', async () => {
+    const proxies = ['10.0.0.0/8', '192.0.2.7']
+    expect(await ipFor(1, { 'x-forwarded-for': '203.0.113.7' }, '10.1.2.3', proxies)).toBe('203.0.113.7')
+    expect(await ipFor(1, { 'x-forwarded-for': '203.0.113.7' }, '192.0.2.7', proxies)).toBe('203.0.113.7')
+    expect(await ipFor(1, { 'x-forwarded-for': '203.0.113.7' }, '198.51.100.1', proxies)).toBe('198.51.100.1')
+    expect(await ipFor(1, { 'x-forwarded-for': '203.0.113.7' }, '::ffff:10.9.9.9', proxies)).toBe('203.0.113.7')
   })
 
   it('returns null when nothing is known', async () => {
