@@ -10,7 +10,8 @@
  * holds the two side by side.
  */
 import { base64url } from 'jose'
-import { JWT_HEADER, type CheckedToken, type ClaimRules, type JwtCodec } from './jwt-codec.js'
+import { jwtHeader, type CheckedToken, type ClaimRules, type JwtCodec } from './jwt-codec.js'
+import { headerProblem, KEY_ID_INPUT, keyIdOf, keysToTry } from './key-ring.js'
 
 /** HMAC-SHA256 keyed with the token secret (as UTF-8 bytes), computed synchronously. */
 export interface Hs256Mac {
@@ -23,7 +24,6 @@ export interface Hs256Mac {
 /** Builds an `Hs256Mac` for a secret; provided by runtimes that have a synchronous HMAC (node:crypto). */
 export type Hs256MacFactory = (secret: string) => Hs256Mac
 
-const ENCODED_HEADER = base64url.encode(JSON.stringify(JWT_HEADER))
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 type Json = Record<string, unknown>
@@ -70,39 +70,57 @@ function claimsCheck(c: Json, rules: ClaimRules, nowMs: number): Failure | null 
   return null
 }
 
-function verifySync(token: string, mac: Hs256Mac, rules: ClaimRules, nowMs: number): CheckedToken {
+/** One of our keys: its MAC, its id, and the encoded header we mint with it (parsed once, not per verify). */
+interface RingKey {
+  mac: Hs256Mac
+  kid: string
+  encodedHeader: string
+  header: Json
+}
+
+function ringKey(mac: Hs256Mac, rules: ClaimRules): RingKey {
+  const kid = keyIdOf(mac.sign(KEY_ID_INPUT))
+  const header = jwtHeader(rules.typ, kid)
+  return { mac, kid, encodedHeader: base64url.encode(JSON.stringify(header)), header }
+}
+
+function verifySync(token: string, ring: RingKey[], rules: ClaimRules, nowMs: number): CheckedToken {
   const parts = token.split('.')
   if (parts.length !== 3) return invalid('not three segments')
   const [h, p, s] = parts as [string, string, string]
-  let payloadBytes: Uint8Array, signature: Uint8Array
+  let header: Json | null, payloadBytes: Uint8Array, signature: Uint8Array
   try {
-    // The header every minter we know sends (ours included) needs no decoding: it is the accepted one.
-    if (h !== ENCODED_HEADER) {
-      const header = decodeObject(base64url.decode(h))
-      if (!header || !headerAccepted(header)) return invalid('header')
-    }
+    // The headers we mint need no decoding.
+    header = ring.find((k) => k.encodedHeader === h)?.header ?? decodeObject(base64url.decode(h))
+    if (!header || !headerAccepted(header)) return invalid('header')
     payloadBytes = base64url.decode(p)
     signature = base64url.decode(s)
   } catch {
     return invalid('base64url')
   }
   // Both segments decoded, so both are ASCII: the MAC input has the same bytes jose signs.
-  if (!mac.verify(`${h}.${p}`, signature)) return invalid('signature')
+  const input = `${h}.${p}`
+  if (!keysToTry(header, ring.map((k) => k.kid)).some((i) => ring[i]!.mac.verify(input, signature))) return invalid('signature')
   const payload = decodeObject(payloadBytes)
   if (!payload) return invalid('payload')
-  return claimsCheck(payload, rules, nowMs) ?? { ok: true, payload }
+  const failed = claimsCheck(payload, rules, nowMs)
+  if (failed) return failed
+  const problem = headerProblem(header, rules.typ)
+  return problem ? invalid(problem) : { ok: true, payload }
 }
 
 /** The synchronous codec; tokens it signs are byte-identical to jose's for the same claims. */
-export function createHs256Codec(mac: Hs256Mac, rules: ClaimRules): JwtCodec {
+export function createHs256Codec(macs: readonly Hs256Mac[], rules: ClaimRules): JwtCodec {
+  const ring = macs.map((mac) => ringKey(mac, rules))
+  const current = ring[0]!
   return {
     async sign(claims) {
-      const input = `${ENCODED_HEADER}.${base64url.encode(JSON.stringify(claims))}`
-      return `${input}.${base64url.encode(mac.sign(input))}`
+      const input = `${current.encodedHeader}.${base64url.encode(JSON.stringify(claims))}`
+      return `${input}.${base64url.encode(current.mac.sign(input))}`
     },
     async verify(token, nowMs) {
       try {
-        return verifySync(token, mac, rules, nowMs)
+        return verifySync(token, ring, rules, nowMs)
       } catch (err) {
         return { ok: false, code: 'token_invalid', cause: err }
       }

@@ -7,9 +7,9 @@
  */
 import * as z from 'zod'
 import { IdSchema } from '../protocol/ids.js'
-import { createHs256Codec } from './hs256.js'
-import { createJoseCodec, type ClaimRules, type JwtCodec } from './jwt-codec.js'
-import type { TokenOptions } from './tokens.js'
+import type { ClaimRules } from './jwt-codec.js'
+import { RESUME_TYP } from './key-ring.js'
+import { createCodec, type TokenOptions } from './tokens.js'
 
 /** What a resume token proves. */
 export interface ResumeClaims {
@@ -35,8 +35,9 @@ export interface ResumeTokens {
 }
 
 export function createResumeTokens(opts: Omit<TokenOptions, 'ttlSeconds'>): ResumeTokens {
-  const rules: ClaimRules = { issuer: opts.issuer, audience: `${opts.audience}#resume`, required: ['iat', 'sub', 'room', 'sid', 'jat'], toleranceS: 30 }
-  const codec: JwtCodec = opts.hs256 ? createHs256Codec(opts.hs256(opts.secret), rules) : createJoseCodec(opts.secret, rules)
+  // Its own audience and typ: a resume token never passes as a room token, nor the other way round.
+  const rules: ClaimRules = { issuer: opts.issuer, audience: `${opts.audience}#resume`, required: ['iat', 'sub', 'room', 'sid', 'jat'], toleranceS: 30, typ: RESUME_TYP }
+  const codec = createCodec(opts, rules)
   return {
     issue: (c) =>
       codec.sign({ sub: c.userId, room: c.roomId, sid: c.sessionConnectionId, jat: c.joinedAt, iss: rules.issuer, aud: rules.audience, iat: Math.floor(opts.clock.now() / 1000) }),

@@ -10,9 +10,12 @@ import { randomId } from '../lib/ids.js'
 import { MAX_TOKEN_LIFETIME_S } from './limits.js'
 import { createHs256Codec, type Hs256MacFactory } from './hs256.js'
 import { createJoseCodec, type ClaimRules, type JwtCodec } from './jwt-codec.js'
+import { ROOM_TYP } from './key-ring.js'
 
 export interface TokenOptions {
   secret: string
+  /** AUTH_SECRET_PREVIOUS: tokens it signed still verify while a rotation is under way. */
+  previousSecret?: string | null
   issuer: string
   audience: string
   ttlSeconds: number
@@ -63,8 +66,8 @@ function roomClaims(payload: Record<string, unknown>, nowS: number): VerifyResul
 }
 
 export function createTokenService(opts: TokenOptions): TokenService {
-  const rules: ClaimRules = { issuer: opts.issuer, audience: opts.audience, required: REQUIRED_CLAIMS, toleranceS: CLOCK_TOLERANCE_S }
-  const codec: JwtCodec = opts.hs256 ? createHs256Codec(opts.hs256(opts.secret), rules) : createJoseCodec(opts.secret, rules)
+  const rules: ClaimRules = { issuer: opts.issuer, audience: opts.audience, required: REQUIRED_CLAIMS, toleranceS: CLOCK_TOLERANCE_S, typ: ROOM_TYP }
+  const codec = createCodec(opts, rules)
   const nowS = () => Math.floor(opts.clock.now() / 1000)
 
   return {
@@ -85,6 +88,13 @@ export function createTokenService(opts: TokenOptions): TokenService {
       return checked.ok ? roomClaims(checked.payload, Math.floor(now / 1000)) : checked
     },
   }
+}
+
+/** The JWT codec for these options: current secret first, then the previous one; synchronous HMAC when injected. */
+export function createCodec(opts: Pick<TokenOptions, 'secret' | 'previousSecret' | 'hs256'>, rules: ClaimRules): JwtCodec {
+  const secrets = opts.previousSecret ? [opts.secret, opts.previousSecret] : [opts.secret]
+  const hs256 = opts.hs256
+  return hs256 ? createHs256Codec(secrets.map((s) => hs256(s)), rules) : createJoseCodec(secrets, rules)
 }
 
 /** Human text for the seed's `expiresIn` field ("1 hour" for the default TTL). */

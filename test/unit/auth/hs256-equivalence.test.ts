@@ -5,20 +5,26 @@
  */
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
-import { SignJWT, UnsecuredJWT, base64url, decodeJwt } from 'jose'
+import { SignJWT, UnsecuredJWT, base64url, decodeJwt, decodeProtectedHeader } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { createTokenService, type VerifyResult } from '../../../src/auth/tokens.js'
 import { createManualClock } from '../../../src/lib/clock.js'
 import { nodeHs256 } from '../../../src/runtime/node-crypto.js'
 
 const SECRET = 'unit-secret-0123456789-abcdefghijklmnopqrstuvwxyz'
+/** The secret being rotated out: both services below accept what it signed. */
+const PREVIOUS = 'previous-secret-9876543210-zyxwvutsrqponmlkjihgfedcba'
+/** Key ids as the services derive them: base64url(HMAC-SHA256(secret, "octp2p-kid")), 16 characters. */
+const kidOf = (secret: string) => createHmac('sha256', secret).update('octp2p-kid').digest('base64url').slice(0, 16)
+const KID = kidOf(SECRET)
+const PREVIOUS_KID = kidOf(PREVIOUS)
 const ISSUER = 'octatecode-p2p-backend'
 const AUDIENCE = 'octatecode-p2p-signaling'
 const T0 = Date.UTC(2030, 0, 1, 12, 0, 0)
 const NOW_S = T0 / 1000
 
 const clock = createManualClock(T0)
-const options = { secret: SECRET, issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 3600, clock }
+const options = { secret: SECRET, previousSecret: PREVIOUS, issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 3600, clock }
 const viaJose = createTokenService(options)
 const viaFast = createTokenService({ ...options, hs256: nodeHs256 })
 
@@ -40,6 +46,8 @@ const mac = (input: string, secret = SECRET) => createHmac('sha256', secret).upd
 /** A compact JWS over exactly these segment strings, MACed with `secret` whatever they contain. */
 const rawSign = (h: string, p: string, secret = SECRET) => `${h}.${p}.${mac(`${h}.${p}`, secret)}`
 const HS256 = { alg: 'HS256', typ: 'JWT' }
+/** The header both codecs mint room tokens with (issue 9 finding 12). */
+const MINTED = { alg: 'HS256', typ: 'octp2p-room+jwt', kid: KID }
 const CLAIMS = { sub: 'alice', room: 'doc-123', iat: NOW_S, exp: NOW_S + 3600, jti: 'jti-0123456789', iss: ISSUER, aud: AUDIENCE }
 const token = (claims: Record<string, unknown> = CLAIMS, header: unknown = HS256) => rawSign(b64(JSON.stringify(header)), b64(JSON.stringify(claims)))
 const omit = (name: string) => Object.fromEntries(Object.entries(CLAIMS).filter(([k]) => k !== name))
@@ -49,7 +57,8 @@ describe('hs256 and jose agree on signing', () => {
     const fastMinted = await viaFast.mint({ userId: 'alice', roomId: 'doc-123', userName: 'Alice' })
     const claims = decodeJwt(fastMinted.token)
     expect(Object.keys(claims)).toEqual(['room', 'name', 'sub', 'iss', 'aud', 'iat', 'exp', 'jti'])
-    expect(await new SignJWT(claims).setProtectedHeader(HS256).sign(new TextEncoder().encode(SECRET))).toBe(fastMinted.token)
+    expect(decodeProtectedHeader(fastMinted.token)).toEqual(MINTED)
+    expect(await new SignJWT(claims).setProtectedHeader(MINTED).sign(new TextEncoder().encode(SECRET))).toBe(fastMinted.token)
     expect(await same(fastMinted.token)).toMatchObject({ ok: true, claims: { userId: 'alice', userName: 'Alice', jti: fastMinted.jti } })
     const joseMinted = await viaJose.mint({ userId: 'bob', roomId: 'doc-9' })
     expect(await same(joseMinted.token)).toMatchObject({ ok: true, claims: { userId: 'bob', roomId: 'doc-9', jti: joseMinted.jti } })
@@ -61,7 +70,7 @@ describe('hs256 and jose agree on signing', () => {
       fc.asyncProperty(id, id, fc.option(fc.string({ minLength: 1, maxLength: 50 }), { nil: undefined }), async (userId, roomId, userName) => {
         clock.set(T0)
         const { token: t } = await viaFast.mint({ userId, roomId, userName })
-        expect(await new SignJWT(decodeJwt(t)).setProtectedHeader(HS256).sign(new TextEncoder().encode(SECRET))).toBe(t)
+        expect(await new SignJWT(decodeJwt(t)).setProtectedHeader(MINTED).sign(new TextEncoder().encode(SECRET))).toBe(t)
         await same(t)
       }),
       { numRuns: 200 },
@@ -96,8 +105,24 @@ describe('hs256 and jose agree on verify (table)', () => {
     ['alg hs256 in lower case', () => token(CLAIMS, { alg: 'hs256' }), 'token_invalid'],
     ['no alg', () => token(CLAIMS, { typ: 'JWT' }), 'token_invalid'],
     ['header an array', () => token(CLAIMS, ['HS256']), 'token_invalid'],
-    ['no typ, extra kid', () => token(CLAIMS, { alg: 'HS256', kid: 'k1' }), 'ok'],
-    ['any typ (jose checks typ only when asked)', () => token(CLAIMS, { alg: 'HS256', typ: 'at+jwt' }), 'ok'],
+    ['no typ, no kid (a backend following the old docs)', () => token(CLAIMS, { alg: 'HS256' }), 'ok'],
+    ['our typ and kid', () => token(CLAIMS, MINTED), 'ok'],
+    ['our typ spelled application/OCTP2P-ROOM+JWT', () => token(CLAIMS, { alg: 'HS256', typ: 'application/OCTP2P-ROOM+JWT' }), 'ok'],
+    ['a kid we never issued', () => token(CLAIMS, { alg: 'HS256', kid: 'k1' }), 'token_invalid'],
+    ['a path as kid', () => token(CLAIMS, { alg: 'HS256', kid: '../../etc/passwd' }), 'token_invalid'],
+    ['an SQL fragment as kid', () => token(CLAIMS, { alg: 'HS256', kid: "' OR 1=1--" }), 'token_invalid'],
+    ['kid not a string', () => token(CLAIMS, { alg: 'HS256', kid: 7 }), 'token_invalid'],
+    ['the previous kid over a MAC by the current secret', () => token(CLAIMS, { ...MINTED, kid: PREVIOUS_KID }), 'token_invalid'],
+    ['signed by the previous secret, its kid', () => rawSign(b64(JSON.stringify({ ...MINTED, kid: PREVIOUS_KID })), b64(JSON.stringify(CLAIMS)), PREVIOUS), 'ok'],
+    ['signed by the previous secret, no kid', () => rawSign(b64(JSON.stringify(HS256)), b64(JSON.stringify(CLAIMS)), PREVIOUS), 'ok'],
+    ['signed by the previous secret, the current kid', () => rawSign(b64(JSON.stringify(MINTED)), b64(JSON.stringify(CLAIMS)), PREVIOUS), 'token_invalid'],
+    ['another typ (an access token)', () => token(CLAIMS, { alg: 'HS256', typ: 'at+jwt' }), 'token_invalid'],
+    ['the resume-token typ', () => token(CLAIMS, { alg: 'HS256', typ: 'octp2p-resume+jwt' }), 'token_invalid'],
+    ['typ not a string', () => token(CLAIMS, { alg: 'HS256', typ: 1 }), 'token_invalid'],
+    ...(['jku', 'x5u'] as const).map((f): [string, () => string, string] => [`a ${f} header pointing elsewhere`, () => token(CLAIMS, { ...MINTED, [f]: 'https://attacker.example/keys' }), 'token_invalid']),
+    ['a jwk header', () => token(CLAIMS, { ...MINTED, jwk: { kty: 'oct', k: 'AAAA' } }), 'token_invalid'],
+    ['an x5c header', () => token(CLAIMS, { ...MINTED, x5c: ['MIIB'] }), 'token_invalid'],
+    ['expired with a foreign typ (the claims are checked first)', () => token({ ...CLAIMS, exp: NOW_S - 3600 }, { alg: 'HS256', typ: 'at+jwt' }), 'token_expired'],
     ['crit b64 with b64 true (jose accepts)', () => token(CLAIMS, { alg: 'HS256', crit: ['b64'], b64: true }), 'ok'],
     ['crit b64 with b64 false', () => token(CLAIMS, { alg: 'HS256', crit: ['b64'], b64: false }), 'token_invalid'],
     ['b64 false without crit (ignored)', () => token(CLAIMS, { alg: 'HS256', b64: false }), 'ok'],
@@ -195,10 +220,12 @@ describe('hs256 and jose agree on verify (properties)', () => {
   const header = fc.record(
     {
       alg: fc.oneof({ weight: 6, arbitrary: fc.constant('HS256') }, fc.constantFrom('HS384', 'HS512', 'RS256', 'none', 'hs256', ''), anyJson),
-      typ: fc.oneof(fc.constantFrom('JWT', 'jwt', 'at+jwt'), anyJson),
+      typ: fc.oneof(fc.constantFrom('JWT', 'jwt', 'at+jwt', 'octp2p-room+jwt', 'Application/octp2p-room+JWT', 'octp2p-resume+jwt'), anyJson),
       crit: fc.oneof(fc.constantFrom(['b64'], ['b64', 'b64'], [], ['exp'], ['b64', 'exp'], ['']), anyJson),
       b64: fc.oneof(fc.boolean(), anyJson),
-      kid: fc.string({ maxLength: 8 }),
+      kid: fc.oneof(fc.constantFrom(KID, PREVIOUS_KID), fc.string({ maxLength: 8 }), anyJson),
+      jku: fc.constant('https://attacker.example/jwks'),
+      jwk: anyJson,
     },
     { requiredKeys: [] },
   )
@@ -206,8 +233,8 @@ describe('hs256 and jose agree on verify (properties)', () => {
 
   it('any header and claims, MACed with our secret or another, at any clock', async () => {
     await fc.assert(
-      fc.asyncProperty(header, maybe(claims), fc.boolean(), clockOffsetMs, async (hd, c, ours, offset) => {
-        const t = rawSign(b64(JSON.stringify(hd)), b64(JSON.stringify(c ?? CLAIMS)), ours ? SECRET : `${SECRET}!`)
+      fc.asyncProperty(header, maybe(claims), fc.constantFrom(SECRET, PREVIOUS, `${SECRET}!`), clockOffsetMs, async (hd, c, secret, offset) => {
+        const t = rawSign(b64(JSON.stringify(hd)), b64(JSON.stringify(c ?? CLAIMS)), secret)
         await same(t, T0 + offset)
       }),
       { numRuns: 1500 },

@@ -45,7 +45,7 @@ describe('token mint', () => {
   it('mints an HS256 JWT with sub, room, iat, exp, jti, iss and aud', async () => {
     const { tokens } = setup()
     const minted = await tokens.mint({ userId: 'alice', roomId: 'doc-123', userName: 'Alice' })
-    expect(decodeProtectedHeader(minted.token)).toMatchObject({ alg: 'HS256', typ: 'JWT' })
+    expect(decodeProtectedHeader(minted.token)).toEqual({ alg: 'HS256', typ: 'octp2p-room+jwt', kid: expect.stringMatching(/^[\w-]{16}$/) })
     const claims = decodeJwt(minted.token)
     expect(claims).toMatchObject({ sub: 'alice', room: 'doc-123', name: 'Alice', iss: ISSUER, aud: AUDIENCE, iat: T0 / 1000, exp: T0 / 1000 + 3600 })
     expect(claims.jti).toBe(minted.jti)
