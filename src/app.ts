@@ -139,6 +139,7 @@ export function createApp(deps: AppDeps) {
       draining = true
       for (const t of timers) t.cancel()
       await signaling.lifecycle.drainAll()
+      audit.flush()
       await signaling.stop()
     },
   }

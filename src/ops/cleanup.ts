@@ -15,6 +15,7 @@ export function createCleanup(d: { config: Config; rooms: RoomStore; signaling: 
   return async function runCleanup(): Promise<CleanupResult> {
     const now = d.clock.now()
     const idleClosed = d.signaling.lifecycle.closeIdle(now)
+    d.signaling.failures.prune(now)
     const swept = await d.rooms.sweep({ now, inactivityMs: d.config.rooms.inactivityMs, emptyGraceMs: d.config.rooms.emptyGraceMs })
     for (const peer of swept.expiredPeers) await d.signaling.sweptPeer(peer)
     for (const room of swept.deletedRooms) {

@@ -3,6 +3,7 @@
  * relay, away peers, socket lifecycle, and the bus between instances. `createApp` builds one; the WebSocket route,
  * cleanup and the ops endpoints use what it returns.
  */
+import { FailureGate } from '../auth/failure-gate.js'
 import type { ResumeTokens } from '../auth/resume-tokens.js'
 import type { TokenService } from '../auth/tokens.js'
 import type { Config } from '../config.js'
@@ -14,6 +15,7 @@ import type { Metrics } from '../ops/metrics.js'
 import type { AuthMessage } from '../protocol/client-messages.js'
 import { channels } from '../storage/bus.js'
 import type { Backend, PeerRecord } from '../storage/types.js'
+import { Admission } from './admission.js'
 import { AwayPeers } from './away.js'
 import { BusInbox } from './bus-inbox.js'
 import { BusOut } from './bus-out.js'
@@ -50,6 +52,8 @@ export function createSignaling(d: SignalingDeps) {
   const store = backend.rooms
   const out = new Outbound(clock, logger, config.ws.maxBufferedBytes)
   const registry = new Registry(metrics)
+  const failures = new FailureGate({ limit: config.auth.failureLimit, blockMs: config.auth.failureBlockMs })
+  const admission = new Admission({ ws: config.ws, registry, failures, clock })
   const bus = new BusOut(backend.bus, instanceId, logger)
   const rooms = new LocalRooms(backend.bus, instanceId, logger, (e) => inbox.receive(e))
   const presence = new Presence(rooms, out, bus, clock)
@@ -69,6 +73,7 @@ export function createSignaling(d: SignalingDeps) {
     presence,
     away,
     registry,
+    failures,
     out,
     inbound: () => inbound,
     bus,
@@ -85,6 +90,8 @@ export function createSignaling(d: SignalingDeps) {
 
   return {
     registry,
+    admission,
+    failures,
     rooms,
     lifecycle,
     inbound,

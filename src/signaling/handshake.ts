@@ -3,6 +3,7 @@
  * the session's last auth reply moves that session to this socket instead of joining anew. Failures close the socket
  * with the code the error table gives.
  */
+import type { FailureGate } from '../auth/failure-gate.js'
 import type { ResumeClaims, ResumeTokens } from '../auth/resume-tokens.js'
 import type { RoomClaims, TokenService } from '../auth/tokens.js'
 import type { Config } from '../config.js'
@@ -32,6 +33,8 @@ export interface HandshakeDeps {
   presence: Presence
   away: AwayPeers
   registry: Registry
+  /** Failed authentications per address (AUTH_FAILURE_LIMIT). */
+  failures: FailureGate
   out: Outbound
   inbound: () => Inbound
   bus: BusOut
@@ -48,6 +51,9 @@ export interface HandshakeDeps {
   track: (work: Promise<void>) => void
 }
 
+/** Refusals that are the client's doing and count towards AUTH_FAILURE_LIMIT; a full room or a drain does not. */
+const CLIENT_FAULTS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['auth_required', 'auth_timeout', 'token_invalid', 'token_expired', 'token_used', 'token_mismatch', 'binary_unsupported', 'invalid_name'])
+
 export class Handshake {
   constructor(private readonly d: HandshakeDeps) {}
 
@@ -62,6 +68,10 @@ export class Handshake {
   failAuth(conn: Connection, code: ErrorCode, userId = conn.userId, roomId = conn.roomId) {
     bump(this.d.metrics.authFailures, code)
     this.d.audit('auth_failure', { userId, roomId, reason: code, remoteAddress: conn.ip })
+    if (CLIENT_FAULTS.has(code) && this.d.failures.record(conn.ip, this.d.scheduler.now())) {
+      this.d.audit('auth_blocked', { userId: null, roomId: null, reason: `${this.d.config.auth.failureLimit} failed authentications`, remoteAddress: conn.ip })
+      this.d.logger.warn('address blocked after repeated authentication failures', { remoteAddress: conn.ip, blockMs: this.d.config.auth.failureBlockMs })
+    }
     this.d.out.close(conn, code)
   }
 
@@ -219,6 +229,7 @@ export class Handshake {
   private finish(conn: Connection, replied: boolean) {
     if (conn.isClosed) return replied ? this.d.settle(conn) : void this.d.depart(conn)
     conn.admitted()
+    this.d.registry.admitted(conn)
     this.d.inbound().release(conn)
   }
 

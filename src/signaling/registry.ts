@@ -1,27 +1,36 @@
-/** @module The sockets this instance holds, by our own connection id, with the per-address tally admission reads. */
+/**
+ * @module The sockets this instance holds, by our own connection id, with the per-address tallies admission reads: all
+ * sockets, and those still pending (not yet admitted to a room: waiting for or running their auth; issue 9 finding 4).
+ */
 import type { Metrics } from '../ops/metrics.js'
 import type { Connection } from './connection.js'
 
 export class Registry {
   private readonly byId = new Map<string, Connection>()
   private readonly perIp = new Map<string, number>()
+  private readonly pendingSet = new Set<Connection>()
+  private readonly pendingPerIp = new Map<string, number>()
 
   constructor(private readonly metrics: Metrics) {}
 
   add(conn: Connection) {
     this.byId.set(conn.id, conn)
-    if (conn.ip) this.perIp.set(conn.ip, (this.perIp.get(conn.ip) ?? 0) + 1)
+    if (conn.ip) tally(this.perIp, conn.ip, 1)
+    this.pendingSet.add(conn)
+    if (conn.ip) tally(this.pendingPerIp, conn.ip, 1)
     this.metrics.connections.inc()
+  }
+
+  /** The socket joined its room: it no longer counts as pending. */
+  admitted(conn: Connection) {
+    if (this.pendingSet.delete(conn) && conn.ip) tally(this.pendingPerIp, conn.ip, -1)
   }
 
   /** Forgets a socket; true the first time. */
   remove(conn: Connection): boolean {
     if (!this.byId.delete(conn.id)) return false
-    if (conn.ip) {
-      const n = (this.perIp.get(conn.ip) ?? 1) - 1
-      if (n <= 0) this.perIp.delete(conn.ip)
-      else this.perIp.set(conn.ip, n)
-    }
+    if (conn.ip) tally(this.perIp, conn.ip, -1)
+    this.admitted(conn)
     this.metrics.connections.dec()
     return true
   }
@@ -34,6 +43,15 @@ export class Registry {
     return this.perIp.get(ip) ?? 0
   }
 
+  /** Pending sockets of one address. */
+  pendingFrom(ip: string): number {
+    return this.pendingPerIp.get(ip) ?? 0
+  }
+
+  get pending(): number {
+    return this.pendingSet.size
+  }
+
   get size() {
     return this.byId.size
   }
@@ -41,4 +59,10 @@ export class Registry {
   values(): IterableIterator<Connection> {
     return this.byId.values()
   }
+}
+
+function tally(map: Map<string, number>, key: string, delta: number) {
+  const n = (map.get(key) ?? 0) + delta
+  if (n <= 0) map.delete(key)
+  else map.set(key, n)
 }

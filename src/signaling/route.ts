@@ -69,6 +69,8 @@ export function websocketHandlers(d: WsRouteDeps): [MiddlewareHandler, Middlewar
     if (d.signaling.registry.size >= d.config.ws.maxConnections) refuse('server_full')
     const ip = d.ipOf(c)
     if (ip && d.signaling.registry.from(ip) >= d.config.ws.maxConnectionsPerIp) refuse('too_many_connections')
+    const refusal = d.signaling.admission.check(ip)
+    if (refusal) throw httpError(refusal.code, refusal.retryAfterS === undefined ? undefined : { 'retry-after': String(refusal.retryAfterS) })
     await next()
   }
 

@@ -29,11 +29,13 @@ export type RoomRecord = z.infer<typeof RoomRecordSchema>
 
 export const AuditEventSchema = z.object({
   time: z.number(),
-  event: z.enum(['auth_success', 'auth_failure', 'join', 'leave', 'replace', 'resume', 'resume_expired', 'kick', 'room_created', 'room_deleted']),
+  event: z.enum(['auth_success', 'auth_failure', 'auth_blocked', 'join', 'leave', 'replace', 'resume', 'resume_expired', 'kick', 'room_created', 'room_deleted']),
   userId: z.string().nullable(),
   roomId: z.string().nullable(),
   reason: z.string().nullable(),
   remoteAddress: z.string().nullable(),
   instanceId: z.string(),
+  /** Events this entry stands for when repeats were aggregated (absent: one). */
+  count: z.number().int().positive().optional(),
 })
 export type AuditEvent = z.infer<typeof AuditEventSchema>

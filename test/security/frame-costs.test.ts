@@ -47,7 +47,8 @@ describe('frame costs with the default limits', () => {
     const delivered = await Promise.all(others.map(async (c) => (await c.sync()).filter((f) => f.type === 'sdp-offer').length))
     for (const n of delivered) expect(n).toBeLessThanOrEqual(30)
     expect(delivered[0]).toBeGreaterThanOrEqual(25)
-    expect(alice.all('error').map((f) => f.data?.code)).toEqual(['rate_limited'])
+    // One warning per dropping streak (a refill in between may start a second one on a loaded machine).
+    expect(new Set(alice.all('error').map((f) => f.data?.code))).toEqual(new Set(['rate_limited']))
     await Promise.all([alice, ...others].map((c) => c.close()))
   })
 })

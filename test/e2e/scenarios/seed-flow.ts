@@ -30,12 +30,12 @@ export function seedFlowScenarios(target: Target) {
 
       const { client: bob, message: bobMessage } = await seedClient(s.ws(1), 'bob', 'doc-123', await s.token('bob', 'doc-123', { peer: 1 }))
       expect(bobMessage.data?.status).toBe('authenticated')
-      expect(bobMessage.data?.peers).toEqual([{ userId: 'alice', userName: 'Alice', joinedAt: any }])
+      expect(bobMessage.data?.peers).toEqual([{ userId: 'alice', userName: 'Alice', joinedAt: any, nameVerified: true }])
       expect(await alice.next()).toEqual({
         type: 'peer-joined',
         roomId: 'doc-123',
         userId: 'bob',
-        data: { userId: 'bob', userName: 'bob', joinedAt: any, replaced: false },
+        data: { userId: 'bob', userName: 'bob', joinedAt: any, nameVerified: true, replaced: false },
         timestamp: any,
       })
       alice.send({ type: 'heartbeat', timestamp: Date.now() })
