@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../lib/logger.js'
 import type { Backend } from '../storage/types.js'
 import { createBackend } from './backend.js'
 import { nodeHs256, nodeSha256Hex } from './node-crypto.js'
+import { createConnectionGuard, guardedServerOptions, type HttpGuardOptions } from './node-http-guard.js'
 import { handleUpgrades, upgradeWebSocket } from './node-upgrade.js'
 import { createWsServer, startPinging } from './node-ws.js'
 import { createPrometheus } from './prometheus.js'
@@ -62,10 +63,16 @@ export async function startNodeServer(config: Config, opts: NodeServerOptions = 
   const wss = createWsServer({ maxPayload: config.ws.maxMessageBytes })
   const stopPinging = startPinging(wss, config.ws.pingIntervalMs)
   const servers: Server[] = []
+  const guard: HttpGuardOptions = {
+    ...config.http,
+    maxPending: config.ws.maxPending,
+    maxPendingPerIp: config.ws.maxPendingPerIp,
+    perAddress: config.trustProxyHops === 0,
+  }
+  const connections = createConnectionGuard(wss, guard)
   const make = (fetch: typeof core.app.fetch) => {
-    const server = createAdaptorServer({ fetch }) as Server
-    server.headersTimeout = 10_000
-    server.requestTimeout = 30_000
+    const server = createAdaptorServer({ fetch, serverOptions: guardedServerOptions(guard) }) as Server
+    connections.attach(server)
     handleUpgrades(server, wss, fetch, (err) => logger.error('websocket handler failed', { err }))
     servers.push(server)
     return server

@@ -58,6 +58,58 @@ export function admissionScenarios(target: Target) {
     })
   })
 
+  /** Issue 9 finding 4: sockets that have not joined a room yet are capped per address and in total, on every runtime. */
+  describe('sockets waiting to authenticate (MAX_PENDING_CONNECTIONS_PER_IP=3, MAX_PENDING_CONNECTIONS=5, TRUST_PROXY=1)', () => {
+    const s = deploy(target, { MAX_PENDING_CONNECTIONS_PER_IP: '3', MAX_PENDING_CONNECTIONS: '5', TRUST_PROXY: '1' })
+    const from = (ip: string) => ({ 'x-forwarded-for': ip })
+
+    it('refuses a 4th silent socket from one address with 429 too_many_pending; a socket that joins frees its place', async () => {
+      for (let instance = 0; instance < s.instances; instance++) {
+        const silent = [await s.open(instance, { headers: from('203.0.113.1') }), await s.open(instance, { headers: from('203.0.113.1') })]
+        const joining = await s.open(instance, { headers: from('203.0.113.1') })
+        const refused = await refusedUpgrade(s, instance, from('203.0.113.1'))
+        expect(refused.status).toBe(429)
+        expect(JSON.parse(refused.body)).toEqual({ code: 'too_many_pending', error: expect.any(String) })
+        joining.send({ type: 'auth', data: { token: await s.token('alice', 'pending', { peer: instance + 1 }) } })
+        expect((await joining.next('auth')).data?.status).toBe('authenticated')
+        const fourth = await s.open(instance, { headers: from('203.0.113.1') })
+        await Promise.all([...silent, joining, fourth].map((c) => c.close()))
+      }
+    })
+
+    it('refuses the 6th silent socket of the instance with 503 server_busy, whatever its address', async () => {
+      for (let instance = 0; instance < s.instances; instance++) {
+        const silent = []
+        for (let i = 0; i < 5; i++) silent.push(await s.open(instance, { headers: from(`198.51.100.${i + 1}`) }))
+        const refused = await refusedUpgrade(s, instance, from('198.51.100.99'))
+        expect(refused.status).toBe(503)
+        expect(JSON.parse(refused.body)).toEqual({ code: 'server_busy', error: expect.any(String) })
+        await Promise.all(silent.map((c) => c.close()))
+        await until(async () => (await connections(s, instance)) === 0, 'the server saw every close')
+      }
+    })
+  })
+
+  /** Issue 9 finding 3 on every runtime: an address failing authentication again and again is refused for a while. */
+  describe('failed authentications (AUTH_FAILURE_LIMIT=3, TRUST_PROXY=1)', () => {
+    const s = deploy(target, { AUTH_FAILURE_LIMIT: '3', TRUST_PROXY: '1' })
+
+    it('refuses the address with 429 auth_blocked after 3 failures on that instance; other addresses are unaffected', async () => {
+      for (let instance = 0; instance < s.instances; instance++) {
+        for (let i = 0; i < 3; i++) {
+          const client = await s.open(instance, { headers: { 'x-forwarded-for': '203.0.113.50' } })
+          client.send({ type: 'auth', data: { token: 'not.a.token' } })
+          expect((await client.waitClose()).code).toBe(4001)
+        }
+        const refused = await refusedUpgrade(s, instance, { 'x-forwarded-for': '203.0.113.50' })
+        expect(refused.status).toBe(429)
+        expect(JSON.parse(refused.body)).toEqual({ code: 'auth_blocked', error: expect.any(String) })
+        const other = await s.open(instance, { headers: { 'x-forwarded-for': '203.0.113.51' } })
+        await other.close()
+      }
+    })
+  })
+
   describe('upgrade admission', () => {
     describe('MAX_CONNECTIONS=1', () => {
       const s = deploy(target, { MAX_CONNECTIONS: '1' })
