@@ -14,6 +14,12 @@ export interface Logger {
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 }
 
+/**
+ * A JWT anywhere in a line (an error message quoting input, a URL with a token in its query): written as
+ * [redacted token]. Room and resume tokens are JWTs, so no token reaches a log whatever the field is called.
+ */
+const JWT_TEXT = /eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*/g
+
 /** Keys whose values are never written, whatever the caller passes. */
 const SECRET_KEY = /token|secret|authorization|password|key$/i
 
@@ -35,7 +41,8 @@ export function createLogger(level: LogLevel, write: (line: string) => void = co
   const min = rank[level]
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Fields) => {
     if (rank[lvl] < min) return
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...bindings, ...(fields ? redact(fields) : {}) }))
+    const line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...bindings, ...(fields ? redact(fields) : {}) })
+    write(line.includes('eyJ') ? line.replace(JWT_TEXT, '[redacted token]') : line)
   }
   return {
     debug: (m, f) => emit('debug', m, f),

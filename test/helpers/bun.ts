@@ -1,6 +1,7 @@
 /** @module Runs the real Bun entry (`bun src/runtime/bun.ts`) as a child process with test settings, waiting on its output by event. */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { scanForTokens } from './leaks.js'
 import { BUN_PATH } from './requirements.js'
 import { TEST_SECRET } from './server.js'
 
@@ -41,7 +42,12 @@ export async function startBun(env: Record<string, string> = {}): Promise<BunPro
   let out = ''
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c))
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c))
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      scanForTokens('bun process output', out)
+      resolve(code)
+    }),
+  )
   const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Bun did not print READY in 15 s: ${out}`)), 15_000)
     const check = () => {

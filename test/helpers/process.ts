@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { scanForTokens } from './leaks.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -46,6 +47,7 @@ export function spawnServer(env: Record<string, string>, nodeArgs: string[] = []
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null
   const exitPromise = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('close', (code, signal) => {
+      scanForTokens('server process output', out + err)
       exit = { code, signal }
       notify()
       resolve(exit)

@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { Redis } from 'ioredis'
+import { scanForTokens } from './leaks.js'
 import { nodeBundle } from './node-bundle.js'
 import { freePort, TEST_SECRET } from './server.js'
 
@@ -118,6 +119,7 @@ export async function startInstance(env: Record<string, string>, options: { bund
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  child.once('close', () => scanForTokens('server process output', output.join('')))
   const ready = await waitForLine(child, /READY http\+ws on (\d+)(?:, ws on (\d+))?\n/, 15_000, output)
   const port = Number(ready[1])
   const http = `http://127.0.0.1:${port}`

@@ -1,7 +1,12 @@
 /** @module Starts the real Node server in process on an ephemeral loopback port, with test-friendly config. */
 import { parseConfig } from '../../src/config.js'
 import { createLogger, type Logger } from '../../src/lib/logger.js'
+import { randomId } from '../../src/lib/ids.js'
+import { systemScheduler } from '../../src/lib/scheduler.js'
+import { createBackend } from '../../src/runtime/backend.js'
 import { startNodeServer, type NodeServerOptions, type RunningServer } from '../../src/runtime/node-server.js'
+import type { Backend } from '../../src/storage/types.js'
+import { scanForTokens } from './leaks.js'
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz'
 
@@ -34,10 +39,24 @@ export async function startTestServer(env: Record<string, string | undefined> = 
     ...env,
   })
   const logs: string[] = []
-  const logger: Logger = opts.logger ?? createLogger(config.logLevel, (line) => logs.push(line))
-  const running = await startNodeServer(config, { ...opts, logger })
+  const logger: Logger =
+    opts.logger ??
+    createLogger(config.logLevel, (line) => {
+      scanForTokens('server log', line)
+      logs.push(line)
+    })
+  // The helper owns the backend so that it can watch every audit entry for tokens.
+  const instanceId = opts.instanceId ?? randomId()
+  const own = opts.backend ? null : await createBackend(config, instanceId, logger, opts.scheduler ?? systemScheduler)
+  const backend = watchAudit(opts.backend ?? own!)
+  const running = await startNodeServer(config, { ...opts, instanceId, logger, backend })
   const http = `http://127.0.0.1:${running.port}`
+  const stop = running.close
   return Object.assign(running, {
+    close: async () => {
+      await stop()
+      await own?.close()
+    },
     http,
     ws: `ws://127.0.0.1:${running.port}/ws`,
     logs,
@@ -62,4 +81,11 @@ export async function startTestServer(env: Record<string, string | undefined> = 
       return { status: res.status, body }
     },
   })
+}
+
+/** The backend with every audit append scanned for tokens. */
+function watchAudit(backend: Backend): Backend {
+  const append = backend.audit.append.bind(backend.audit)
+  const audit = { ...backend.audit, append: (event: Parameters<typeof append>[0]) => (scanForTokens('audit entry', JSON.stringify(event)), append(event)) }
+  return { ...backend, audit }
 }

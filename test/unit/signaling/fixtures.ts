@@ -18,6 +18,7 @@ import type { BusEnvelope, Channel } from '../../../src/storage/bus.js'
 import { encodeEnvelope } from '../../../src/storage/bus-codec.js'
 import { publishText } from '../../../src/storage/memory-bus.js'
 import type { Backend, PeerRecord } from '../../../src/storage/types.js'
+import { scanForTokens } from '../../helpers/leaks.js'
 import { FakeSocket, flush, until, type Frame } from './fake-socket.js'
 
 export { FakeSocket, flush, until, type Frame }
@@ -133,7 +134,10 @@ export async function createWorld(o: WorldOptions = {}): Promise<World> {
   const resumeTokens = createResumeTokens({ ...config.auth, clock: scheduler, hs256 })
   const metrics = createMetrics(scheduler)
   const audits: World['audits'] = []
-  const audit: AuditFn = (event, f) => void audits.push({ event, userId: f.userId, roomId: f.roomId, reason: f.reason })
+  const audit: AuditFn = (event, f) => {
+    scanForTokens('audit entry (unit world)', JSON.stringify(f))
+    audits.push({ event, userId: f.userId, roomId: f.roomId, reason: f.reason })
+  }
   const world: World = {
     config,
     instanceId,
