@@ -52,7 +52,9 @@ const AUTH = shape({
 })
 
 const withData = (data: Check, envelope: Record<string, Check> = BASE) => shape({ ...envelope, data })
-const SIGNAL = shape({ ...BASE, from: str, targetUserId: opt(str) })
+const SIGNAL_ENVELOPE = shape({ ...BASE, from: str, targetUserId: opt(str) })
+/** A relayed signal: its `data` is checked by toSignal, but must be there (zod 4 requires a `z.unknown()` key). */
+const SIGNAL: Check = (v) => SIGNAL_ENVELOPE(v) && 'data' in (v as Obj)
 
 /** One check per server frame type, mirroring ServerMessageSchema in protocol/server-messages.ts. */
 const FRAMES: Record<string, Check> = {
@@ -83,8 +85,7 @@ export function parseServerFrame(raw: unknown): ParseResult<ServerMessage> {
     return { ok: false, error: 'not JSON' }
   }
   if (checkServerFrame(value)) return { ok: true, value }
-  const type = isObj(value) ? String(value.type) : typeof value
-  return { ok: false, error: `not a valid ${type} frame` }
+  return { ok: false, error: isObj(value) ? `not a valid ${String(value.type)} frame` : 'not a JSON object' }
 }
 
 /** Validates the payload of a relayed offer, answer or candidate and normalises it to a Signal. */

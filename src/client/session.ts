@@ -181,7 +181,7 @@ export class Session extends Emitter<SessionEvents> {
     const { userName } = this.#opts
     ws.onopen = () => ws.send(JSON.stringify({ type: 'auth', data: { token, ...(userName && { userName }), ...(resumeToken && { resumeToken }) }, timestamp: Date.now() }))
     ws.onmessage = (ev) => this.#frame(ws, ev.data)
-    ws.onclose = (ev) => this.#lost(ws, ev.code, this.#lastError?.code ?? (ev.reason || undefined))
+    ws.onclose = (ev) => this.#lost(ws, ev.code, this.#lastError?.code)
     ws.onerror = null
     this.#arm(ws, this.#opts.timeoutMs ?? 10_000)
   }
@@ -290,7 +290,7 @@ export class Session extends Emitter<SessionEvents> {
     }
     const action = this.#leaving ? 'stop' : closeAction(code)
     const refused = action === 'new-token' && (!this.#opts.getToken || this.#tokenRefusals++ > 0)
-    if (action === 'stop' || refused) return this.#finish(code, reason ?? (this.#leaving ? 'left' : undefined))
+    if (action === 'stop' || refused) return this.#finish(code, this.#leaving ? 'left' : reason)
     const wait = code === 1006 && this.#attempts === 0 ? 0 : backoffDelay(this.#attempts, code, this.#opts.backoff)
     this.#attempts++
     this.#lastError = null
