@@ -18,7 +18,7 @@ const bool = field(fc.boolean())
 const lit = (good: string, ...bad: string[]) => field(fc.oneof({ weight: 4, arbitrary: fc.constant(good) }, fc.constantFrom(good, ...bad)))
 /** An object with every field present (a field may still be undefined) and sometimes an unknown one. */
 const obj = <T extends Record<string, fc.Arbitrary<unknown>>>(fields: T) =>
-  field(fc.record({ ...fields, extra: anyJson }, { requiredKeys: Object.keys(fields) as (keyof T)[] }))
+  field(fc.record({ ...fields, extra: anyJson }, { requiredKeys: Object.keys(fields) as (keyof T & string)[] }))
 
 const peer = { userId: str, userName: str, joinedAt: num }
 const limits = obj({ maxMessageBytes: num, messagesPerSecond: num, messageBurst: num, maxPeersPerRoom: num, heartbeatTimeoutMs: num })
