@@ -1,13 +1,15 @@
 /**
- * @module The demo page's script: joins `?room=` (default `demo`) as a random user, builds the mesh, and keeps one
+ * @module The demo page's script: joins `?room=` (default `demo`) as `?user=` or a random user, builds the mesh, and keeps one
  * shared text in sync over the data channels. The text is a last-writer-wins register ordered by (version, userId):
  * enough for a demo; a real editor would use a CRDT such as Yjs over the same channels.
  */
 import { connect, createMesh, type Mesh, type Session } from '../client/index.js'
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement
-const room = new URLSearchParams(location.search).get('room') ?? 'demo'
-const userId = sessionStorage.getItem('demo-user') ?? `user-${Math.random().toString(36).slice(2, 7)}`
+const query = new URLSearchParams(location.search)
+const room = query.get('room') ?? 'demo'
+/** One user per tab (sessionStorage), so that a reload resumes as the same user; `?user=` picks a name. */
+const userId = query.get('user') ?? sessionStorage.getItem('demo-user') ?? `user-${Math.random().toString(36).slice(2, 7)}`
 sessionStorage.setItem('demo-user', userId)
 
 interface TextState {
