@@ -172,15 +172,17 @@ function parseOrigins(raw: string | undefined, production: boolean): Config['cor
 }
 
 /** A comma-separated list of ICE URLs, each with one of the given schemes. */
-function parseIceUrls(name: string, raw: string | undefined, schemes: RegExp): string[] {
+function parseIceUrls(name: string, raw: string | undefined, schemes: string[]): string[] {
   const list = (raw ?? '').split(',').map((u) => u.trim()).filter(Boolean)
-  for (const u of list) if (!schemes.test(u)) throw new ConfigError(`${name} entry is not a ${schemes.source.slice(1, -1)} URL: ${JSON.stringify(u)}`)
+  for (const u of list) {
+    if (!schemes.some((s) => u.startsWith(`${s}:`))) throw new ConfigError(`${name} entry must start with ${schemes.map((s) => `${s}:`).join(' or ')}: ${JSON.stringify(u)}`)
+  }
   return list
 }
 
 function parseIce(env: Env, production: boolean): IceConfig {
-  const stunUrls = parseIceUrls('STUN_URLS', env.STUN_URLS, /^(stun|stuns):/)
-  const urls = parseIceUrls('TURN_URLS', env.TURN_URLS, /^(turn|turns):/)
+  const stunUrls = parseIceUrls('STUN_URLS', env.STUN_URLS, ['stun', 'stuns'])
+  const urls = parseIceUrls('TURN_URLS', env.TURN_URLS, ['turn', 'turns'])
   if (!env.TURN_SECRET) {
     if (urls.length > 0) throw new ConfigError('TURN_URLS is set but TURN_SECRET is not (the shared static-auth-secret of your TURN server)')
     return { stunUrls, turn: null }
