@@ -63,7 +63,8 @@ const EnvSchema = z.object({
   TURN_SECRET: optionalString,
   TURN_URLS: optionalString,
   TURN_TTL: int(86_400, 60, 7 * 24 * 3600),
-  DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+  /** Empty (as in .env.example) means the default: on outside production. */
+  DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional(),
 })
 
 export type Env = z.infer<typeof EnvSchema>
@@ -263,6 +264,6 @@ export function parseConfig(record: Record<string, string | undefined>): Config 
     logLevel: env.LOG_LEVEL,
     redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : null,
     ice: parseIce(env, production),
-    demo: env.DEMO === undefined ? !production : ['true', '1', 'yes'].includes(env.DEMO),
+    demo: env.DEMO === undefined || env.DEMO === '' ? !production : ['true', '1', 'yes'].includes(env.DEMO),
   }
 }

@@ -39,6 +39,8 @@ describe('ICE configuration', () => {
 
   it('serves the demo in development and in production only with DEMO=true', () => {
     expect(parseConfig({}).demo).toBe(true)
+    expect(parseConfig({ DEMO: '' }).demo).toBe(true)
+    expect(() => parseConfig({ DEMO: 'maybe' })).toThrow(/DEMO/)
     expect(parseConfig({ DEMO: 'false' }).demo).toBe(false)
     expect(parseConfig(PROD).demo).toBe(false)
     expect(parseConfig({ ...PROD, DEMO: 'true' }).demo).toBe(true)
