@@ -256,6 +256,9 @@ export class Session extends Emitter<SessionEvents> {
     for (const t of Object.values(this.#timers)) clearTimeout(t)
     clearInterval(this.#timers.beat)
     globalThis.removeEventListener?.('online', this.#online)
+    // A socket given up as dead may still be connected: closing it tells the server we are gone for good.
+    this.#stale?.close(1000)
+    this.#stale = null
     this.#queue = []
     this.peers.clear()
     const change: StateChange = { state: 'closed', code, reason }
