@@ -1,5 +1,6 @@
 /** @module Builders for server frames (see protocol/server-messages.ts for the schemas). */
 import { ERRORS, type ErrorCode } from '../errors.js'
+import type { IceServer } from '../protocol/server-messages.js'
 import type { PeerRecord } from '../storage/types.js'
 
 /** `nameVerified`: whether the name came from the token; a client-chosen name ("Bob (admin)") is only a claim. */
@@ -25,6 +26,7 @@ export interface AuthReplyFields {
   resumeToken: string | null
   reconnectGraceMs: number
   resumed: boolean
+  iceServers: IceServer[]
   limits: { maxMessageBytes: number; messagesPerSecond: number; messageBurst: number; maxPeersPerRoom: number; heartbeatTimeoutMs: number }
 }
 
@@ -43,6 +45,7 @@ export const authReplyFrame = (r: AuthReplyFields, now: number) =>
       resumeToken: r.resumeToken,
       reconnectGraceMs: r.reconnectGraceMs,
       resumed: r.resumed,
+      iceServers: r.iceServers,
       limits: r.limits,
     },
     timestamp: now,
