@@ -3,7 +3,7 @@ import type { Config } from '../config.js'
 import type { Clock } from '../lib/clock.js'
 import type { Signaling } from '../signaling/core.js'
 import type { RoomStore } from '../storage/types.js'
-import type { AuditFn } from './audit.js'
+import type { Audit } from './audit.js'
 
 export interface CleanupResult {
   idleClosed: number
@@ -11,11 +11,12 @@ export interface CleanupResult {
   deletedRooms: number
 }
 
-export function createCleanup(d: { config: Config; rooms: RoomStore; signaling: Signaling; clock: Clock; audit: AuditFn }) {
+export function createCleanup(d: { config: Config; rooms: RoomStore; signaling: Signaling; clock: Clock; audit: Audit }) {
   return async function runCleanup(): Promise<CleanupResult> {
     const now = d.clock.now()
     const idleClosed = d.signaling.lifecycle.closeIdle(now)
     d.signaling.failures.prune(now)
+    d.audit.flushDue(now)
     const swept = await d.rooms.sweep({ now, inactivityMs: d.config.rooms.inactivityMs, emptyGraceMs: d.config.rooms.emptyGraceMs })
     for (const peer of swept.expiredPeers) await d.signaling.sweptPeer(peer)
     for (const room of swept.deletedRooms) {

@@ -28,6 +28,7 @@ describe('audit aggregation of authentication failures', () => {
     await settle()
     expect(lines.filter((l) => l.includes('auth_failure'))).toHaveLength(1)
     scheduler.advance(60_000)
+    audit.flushDue(scheduler.now())
     await settle()
     const events = await backend.audit.list(50)
     const failures = events.filter((e) => e.event === 'auth_failure')
@@ -41,12 +42,17 @@ describe('audit aggregation of authentication failures', () => {
   })
 
   it('keeps addresses and reasons apart, and a quiet minute writes no summary', async () => {
-    const { scheduler, backend, fail, settle } = setup()
+    const { scheduler, backend, audit, fail, settle } = setup()
     fail('203.0.113.1')
     fail('203.0.113.2')
     fail('203.0.113.1', 'auth_timeout')
     fail('203.0.113.1')
-    scheduler.advance(60_000)
+    scheduler.advance(59_999)
+    audit.flushDue(scheduler.now())
+    await settle()
+    expect(await backend.audit.list(50)).toHaveLength(3)
+    scheduler.advance(1)
+    audit.flushDue(scheduler.now())
     await settle()
     const events = (await backend.audit.list(50)).map((e) => [e.remoteAddress, e.reason, e.count ?? 1])
     expect(events).toEqual([
@@ -61,12 +67,23 @@ describe('audit aggregation of authentication failures', () => {
     const { scheduler, backend, lines, audit, settle } = setup(1000)
     for (let i = 0; i < 5000; i++) audit('auth_failure', { userId: null, roomId: null, reason: 'token_invalid', remoteAddress: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}` })
     scheduler.advance(60_000)
+    audit.flushDue(scheduler.now())
     await settle()
     const events = await backend.audit.list(1000)
     expect(events.length).toBe(101)
     expect(events.reduce((n, e) => n + (e.count ?? 1), 0)).toBe(5000)
     expect(events[0]).toMatchObject({ remoteAddress: null, reason: 'token_invalid', count: 4900 })
     expect(lines.length).toBeLessThanOrEqual(102)
+  })
+
+  it('a failure after the minute closes its window (summary) and opens a new one (written)', async () => {
+    const { scheduler, backend, fail, settle } = setup()
+    fail('203.0.113.9')
+    fail('203.0.113.9')
+    scheduler.advance(60_000)
+    fail('203.0.113.9')
+    await settle()
+    expect((await backend.audit.list(10)).map((e) => e.count ?? 1)).toEqual([1, 1, 1])
   })
 
   it('flush writes the pending summaries at once and leaves no timer (shutdown)', async () => {
