@@ -95,6 +95,9 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>
 
+/** Every variable the server reads (README's table and .env.example list each one; test/unit/config-docs.test.ts). */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape)
+
 export interface Config {
   environment: Env['NODE_ENV']
   production: boolean

@@ -13,6 +13,9 @@ const PROBE = fileURLToPath(new URL('./probe.mjs', import.meta.url))
 
 export interface Probe {
   heapUsed: number
+  /** heapUsed without compiled code (see probe.mjs). */
+  objects: number
+  code: number
   rss: number
   fds: number
   timers: number
@@ -59,7 +62,7 @@ export class Instance {
   }
 
   static async start(name: string, env: Record<string, string>): Promise<Instance> {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, await nodeBundle()], { env: { PATH: process.env.PATH ?? '', ...SOAK_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, await nodeBundle()], { env: { PATH: process.env.PATH ?? '', ...(process.env.SOAK_SNAPSHOTS ? { SOAK_SNAPSHOTS: process.env.SOAK_SNAPSHOTS } : {}), ...SOAK_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     const instance = new Instance(name, child)
     instance.port = Number((await instance.line(/READY http\+ws on (\d+)/, 15_000))[1])
     return instance
@@ -134,7 +137,9 @@ export class Instance {
 export interface Cluster {
   redis: RedisServer
   a: Instance
+  /** The instance that gets killed; `startB` replaces it. */
   b: Instance
+  startB(): Promise<Instance>
   stop(): Promise<void>
 }
 
@@ -142,13 +147,18 @@ export async function startCluster(): Promise<Cluster> {
   const redis = await startRedisServer()
   const env = { REDIS_URL: redis.url, REDIS_PREFIX: 'soak' }
   const [a, b] = await Promise.all([Instance.start('A', env), Instance.start('B', env)])
-  return {
+  const cluster: Cluster = {
     redis,
     a,
     b,
+    async startB() {
+      cluster.b = await Instance.start('B', env)
+      return cluster.b
+    },
     async stop() {
-      await Promise.all([a.stop('SIGKILL'), b.stop('SIGKILL')])
+      await Promise.all([a.stop('SIGKILL'), cluster.b.stop('SIGKILL')])
       await redis.stop()
     },
   }
+  return cluster
 }

@@ -5,9 +5,8 @@
  * descriptors and live timers. Returns one summary line and the failures.
  */
 import { TestClient } from '../helpers/ws-client.js'
-import { startCluster, type Instance, type Probe } from './cluster.js'
+import { startCluster, type Cluster, type Instance, type Probe } from './cluster.js'
 import { churnCycle, cut, floodCycle, halfOpenCycle, loop, newCounters, type Counters } from './load.js'
-
 
 export interface SoakResult {
   ok: boolean
@@ -38,16 +37,6 @@ function load(on: () => Instance[], c: Counters, tag: string) {
   return { stop: () => Promise.all([churn.stop(), floods.stop(), halfOpen.stop()]) }
 }
 
-/**
- * The same load for a while before the baseline: V8 compiles and optimizes the hot paths on the heap (about a MB), and
- * that must not be mistaken for a leak.
- */
-async function warmUp(a: Instance, b: Instance, c: Counters, ms: number) {
-  const running = load(() => [a, b], c, 'warm')
-  await new Promise((r) => setTimeout(r, ms))
-  await running.stop()
-}
-
 /** Rooms of two: x on A, y on B, for the whole soak. */
 async function residents(a: Instance, b: Instance) {
   const pairs: { x: TestClient; y: TestClient; room: string }[] = []
@@ -69,50 +58,64 @@ async function state(on: Instance) {
 }
 const zero = async (on: Instance) => Object.values(await state(on)).every((n) => n === 0)
 
+/**
+ * One round of the scenario: load on both instances, a Redis restart, load, B killed, load on A alone, B started again,
+ * and A back to holding nothing. `share` of `seconds` goes to the load phases.
+ */
+async function round(cluster: Cluster, seconds: number, c: Counters, tag: string, failures: string[]) {
+  const { a, redis } = cluster
+  const pairs = await residents(a, cluster.b)
+  const phase = (share: number) => new Promise((r) => setTimeout(r, seconds * 1000 * share))
+
+  let running = load(() => [a, cluster.b], c, `${tag}1`)
+  await phase(0.35)
+  await running.stop()
+  // Redis goes away and comes back empty: instances reconnect and put back the peers they hold.
+  await redis.stop()
+  await redis.start()
+  await until('both instances healthy after the Redis restart', 15_000, async () => (await a.api('/api/health')).body.status === 'ok' && (await cluster.b.api('/api/health')).body.status === 'ok', failures)
+  for (const { x, y, room } of pairs) {
+    y.send({ type: 'sdp-offer', targetUserId: 'x', data: { type: 'offer', sdp: `after restart ${room}` } })
+    const got = await x.next('sdp-offer', 10_000).catch((err: unknown) => ({ data: { sdp: String(err) } }))
+    if (got.data?.sdp !== `after restart ${room}`) failures.push(`resident ${room}: no cross-instance relay after the Redis restart (${String(got.data?.sdp)})`)
+  }
+
+  running = load(() => [a, cluster.b], c, `${tag}2`)
+  await phase(0.35)
+  await running.stop()
+  // B dies without a word; its peers' leases lapse and A tells their rooms.
+  await cluster.b.stop('SIGKILL')
+  for (const { x, room } of pairs) {
+    const left = await x.next('peer-left', 15_000).catch(() => null)
+    if (left?.userId !== 'y') failures.push(`resident ${room}: no peer-left for the killed instance's peer`)
+  }
+
+  running = load(() => [a], c, `${tag}3`)
+  await phase(0.3)
+  await running.stop()
+  for (const { x } of pairs) cut(x)
+  await cluster.startB()
+  await until(`A back to no sockets, rooms, peers or away peers (${tag})`, 20_000, () => zero(a), failures)
+}
+
+/**
+ * Two rounds; the baseline is A after the first. So every code path has run once before it (the restore after Redis
+ * lost its data, the sweep of a dead instance's peers, ...), and what the second round leaves behind is what grows
+ * with traffic.
+ */
 export async function runSoak(seconds: number): Promise<SoakResult> {
   const failures: string[] = []
   const c = newCounters()
   const started = Date.now()
   const cluster = await startCluster()
-  const { a, b, redis } = cluster
+  const { a } = cluster
   let base: Probe | null = null
   let end: Probe | null = null
   let finalState: Record<string, number> = {}
   try {
-    await warmUp(a, b, c, Math.max(3000, seconds * 150))
-    await until('A and B idle after the warm-up', 15_000, async () => (await zero(a)) && (await zero(b)), failures)
+    await round(cluster, seconds * 0.3, c, 'w', failures)
     base = await a.probe()
-    const pairs = await residents(a, b)
-    const phase = (share: number) => new Promise((r) => setTimeout(r, seconds * 1000 * share))
-
-    let running = load(() => [a, b], c, 'p1')
-    await phase(0.35)
-    await running.stop()
-    // Redis goes away and comes back empty: instances reconnect and put back the peers they hold.
-    await redis.stop()
-    await redis.start()
-    await until('both instances healthy after the Redis restart', 15_000, async () => (await a.api('/api/health')).body.status === 'ok' && (await b.api('/api/health')).body.status === 'ok', failures)
-    for (const { x, y, room } of pairs) {
-      y.send({ type: 'sdp-offer', targetUserId: 'x', data: { type: 'offer', sdp: `after restart ${room}` } })
-      const got = await x.next('sdp-offer', 10_000).catch((err: unknown) => ({ data: { sdp: String(err) } }))
-      if (got.data?.sdp !== `after restart ${room}`) failures.push(`resident ${room}: no cross-instance relay after the Redis restart (${String(got.data?.sdp)})`)
-    }
-
-    running = load(() => [a, b], c, 'p2')
-    await phase(0.35)
-    await running.stop()
-    // B dies without a word; its peers' leases lapse and A tells their rooms.
-    await b.stop('SIGKILL')
-    for (const { x, room } of pairs) {
-      const left = await x.next('peer-left', 15_000).catch(() => null)
-      if (left?.userId !== 'y') failures.push(`resident ${room}: no peer-left for the killed instance's peer`)
-    }
-
-    running = load(() => [a], c, 'p3')
-    await phase(0.3)
-    await running.stop()
-    for (const { x } of pairs) cut(x)
-    await until('A back to no sockets, rooms, peers or away peers', 20_000, () => zero(a), failures)
+    await round(cluster, seconds * 0.7, c, 'r', failures)
     finalState = await state(a)
     end = await a.probe()
   } catch (err) {
@@ -123,14 +126,16 @@ export async function runSoak(seconds: number): Promise<SoakResult> {
   failures.push(...c.errors.map((e) => `load: ${e}`))
   if (c.floods !== c.floodsClosed) failures.push(`${c.floods - c.floodsClosed} floods were not closed`)
   if (c.halfOpen !== c.halfOpenClosed) failures.push(`${c.halfOpen - c.halfOpenClosed} half-open upgrades were not closed`)
-  const heap = base && end ? (end.heapUsed - base.heapUsed) / base.heapUsed : NaN
-  if (!(heap <= HEAP_TOLERANCE)) failures.push(`heap after GC grew ${(heap * 100).toFixed(1)}% (${base?.heapUsed} -> ${end?.heapUsed} bytes)`)
+  // Compiled code is left out (probe.mjs says why) and reported beside it.
+  const heap = base && end ? (end.objects - base.objects) / base.objects : NaN
+  const code = base && end ? ((end.code - base.code) / 1024 / 1024).toFixed(1) : '?'
+  if (!(heap <= HEAP_TOLERANCE)) failures.push(`heap after GC (compiled code excluded) grew ${(heap * 100).toFixed(1)}% (${base?.objects} -> ${end?.objects} bytes)`)
   if (base && end && end.fds !== base.fds) failures.push(`file descriptors ${base.fds} -> ${end.fds}`)
   if (base && end && end.timers !== base.timers) failures.push(`live timers ${base.timers} -> ${end.timers}`)
   const secs = Math.round((Date.now() - started) / 1000)
   const summary =
     `SOAK ${failures.length === 0 ? 'ok' : 'FAILED'} ${secs}s: 2 instances on Redis; ${c.cycles} churn cycles (${c.abrupt} abrupt), ` +
     `${c.floods} invalid-frame floods (${c.floodsClosed} closed), ${c.halfOpen} half-open upgrades (${c.halfOpenClosed} closed), ` +
-    `Redis restarted, 1 instance killed; end: ${Object.entries(finalState).map(([k, v]) => `${k} ${v}`).join(', ')}, heap ${(heap * 100).toFixed(1)}%, fds ${base?.fds}->${end?.fds}, timers ${base?.timers}->${end?.timers}`
+    `Redis restarted and 1 instance killed in each of 2 rounds; end: ${Object.entries(finalState).map(([k, v]) => `${k} ${v}`).join(', ')}, heap ${heap >= 0 ? '+' : ''}${(heap * 100).toFixed(1)}% (compiled code ${code.startsWith('-') ? '' : '+'}${code} MB), fds ${base?.fds}->${end?.fds}, timers ${base?.timers}->${end?.timers}`
   return { ok: failures.length === 0, summary, failures }
 }
