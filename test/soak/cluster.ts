@@ -13,9 +13,8 @@ const PROBE = fileURLToPath(new URL('./probe.mjs', import.meta.url))
 
 export interface Probe {
   heapUsed: number
-  /** heapUsed without compiled code (see probe.mjs). */
-  objects: number
-  code: number
+  /** The heap snapshot written with this probe (SOAK_SNAPSHOTS). */
+  snapshot: string
   rss: number
   fds: number
   timers: number
@@ -34,8 +33,10 @@ const SOAK_ENV: Record<string, string> = {
   RECONNECT_GRACE: '1000',
   ROOM_EMPTY_GRACE: '500',
   AUTH_TIMEOUT: '5000',
-  HEADERS_TIMEOUT: '1000',
-  REQUEST_TIMEOUT: '2000',
+  // Short enough that half-open upgrades end within the soak, long enough that this (busy) client process is never
+  // taken for a slow one.
+  HEADERS_TIMEOUT: '3000',
+  REQUEST_TIMEOUT: '5000',
   // Every soak client connects from 127.0.0.1: the per-address limits would throttle the soak itself.
   AUTH_FAILURE_LIMIT: '1000000',
   TOKEN_RATE_LIMIT: '1000000',
@@ -62,7 +63,7 @@ export class Instance {
   }
 
   static async start(name: string, env: Record<string, string>): Promise<Instance> {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, await nodeBundle()], { env: { PATH: process.env.PATH ?? '', ...(process.env.SOAK_SNAPSHOTS ? { SOAK_SNAPSHOTS: process.env.SOAK_SNAPSHOTS } : {}), ...SOAK_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, await nodeBundle()], { env: { PATH: process.env.PATH ?? '', ...SOAK_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     const instance = new Instance(name, child)
     instance.port = Number((await instance.line(/READY http\+ws on (\d+)/, 15_000))[1])
     return instance
@@ -143,9 +144,10 @@ export interface Cluster {
   stop(): Promise<void>
 }
 
-export async function startCluster(): Promise<Cluster> {
+/** `snapshots`: the directory the instances write their heap snapshots to. */
+export async function startCluster(snapshots: string): Promise<Cluster> {
   const redis = await startRedisServer()
-  const env = { REDIS_URL: redis.url, REDIS_PREFIX: 'soak' }
+  const env = { REDIS_URL: redis.url, REDIS_PREFIX: 'soak', SOAK_SNAPSHOTS: snapshots }
   const [a, b] = await Promise.all([Instance.start('A', env), Instance.start('B', env)])
   const cluster: Cluster = {
     redis,

@@ -3,12 +3,11 @@
  * have neither fired nor been cleared; unref'd ones included, which getActiveResourcesInfo leaves out) and, on
  * SIGUSR2, forces full GCs and prints one SOAK-PROBE line: heap, RSS, open file descriptors, live timers.
  *
- * `objects` is the heap without compiled code (code_space, code_large_object_space): V8 keeps compiling and optimizing
- * hot functions long after a warm-up (a 90 s soak grew code by 1.6 MB and nothing else by more than 0.2 MB), and that
- * growth is bounded by the code there is, not by the traffic served. Leaks are in `objects`.
+ * With SOAK_SNAPSHOTS=<dir> it also writes a heap snapshot, which the soak reads to leave V8's own code out of the heap
+ * figure (see soak.ts).
  */
 import { readdirSync } from 'node:fs'
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
+import { writeHeapSnapshot } from 'node:v8'
 
 const live = new Set()
 const idOf = (t) => (t !== null && typeof t === 'object' ? +t : t)
@@ -56,11 +55,7 @@ async function settle() {
 process.on('SIGUSR2', async () => {
   await settle()
   const m = process.memoryUsage()
-  const code = getHeapSpaceStatistics()
-    .filter((s) => s.space_name.startsWith('code'))
-    .reduce((n, s) => n + s.space_used_size, 0)
-  const probe = { heapUsed: m.heapUsed, objects: m.heapUsed - code, code, rss: m.rss, fds: readdirSync('/proc/self/fd').length, timers: live.size }
-  // SOAK_SNAPSHOTS=<dir>: a heap snapshot per probe, for diffing what grew (test/bench/lib/heapsnapshot.ts).
+  const probe = { heapUsed: m.heapUsed, rss: m.rss, fds: readdirSync('/proc/self/fd').length, timers: live.size }
   if (process.env.SOAK_SNAPSHOTS) probe.snapshot = writeHeapSnapshot(`${process.env.SOAK_SNAPSHOTS}/soak-${process.pid}-${Date.now()}.heapsnapshot`)
   process.stdout.write(`SOAK-PROBE ${JSON.stringify(probe)}\n`)
 })
