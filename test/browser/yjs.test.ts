@@ -65,6 +65,13 @@ async function syncAndIsolate(site: YjsSite, chromium: LaunchedChromium, alicePl
   expect(await text(mallory)).toBe('')
   expect(await mallory.evaluate(() => window.__yjs!.knownPeers())).toEqual([])
   for (const page of [alice, bob]) expect(await page.evaluate(() => window.__yjs!.knownPeers())).not.toContain(ids.mallory)
+
+  // docs/yjs.md's token refresh: alice swaps her signaling URL for a fresh token, finds bob again, and they sync on.
+  const fresh = await alicePlace.token('alice', ROOM)
+  tokens.push(fresh)
+  await alice.evaluate((url) => window.__yjs!.refresh(url), alicePlace.url(fresh))
+  await bob.evaluate(() => window.__yjs!.append(' (after the refresh)'))
+  await reads(alice, 'hello from alice, hello from bob! (after the refresh)')
   await Promise.all([alice, bob, mallory].map((p) => p.context().close()))
   return tokens
 }
