@@ -11,7 +11,6 @@ import { meshScenarios } from './mesh.js'
 import { roomScenarios } from './rooms.js'
 import { seedFlowScenarios } from './seed-flow.js'
 import { sessionScenarios } from './sessions.js'
-import { yjsLimitScenarios } from './yjs-limits.js'
 import { yjsScenarios } from './yjs.js'
 
 const AREAS: ((target: Target) => void)[] = [
@@ -25,7 +24,6 @@ const AREAS: ((target: Target) => void)[] = [
   roomScenarios,
   sessionScenarios,
   yjsScenarios,
-  yjsLimitScenarios,
 ]
 
 /** Defines the whole suite for one target, skipped (visibly, or failing under REQUIRE_ALL_COMPONENTS=1) when it cannot run here. */
