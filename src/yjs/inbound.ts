@@ -18,6 +18,13 @@ import type { YjsSocket } from './socket.js'
 const MAX_INVALID_IN_A_ROW = 10
 /** Frames kept while a membership change is in flight (one store round trip). */
 const MAX_HELD = 64
+/**
+ * What a publish costs beyond its own token: one token per this many bytes delivered. /ws charges a broadcast once
+ * per receiver; y-webrtc broadcasts every signal (a newcomer to a room of 16 publishes some 150 frames in its first
+ * second), which would close ordinary providers. Charging bytes delivered bounds what one socket makes the server
+ * send to MESSAGE_RATE x 16 KB a second however large the room, and leaves a signal of a few hundred bytes at one.
+ */
+const FANOUT_BYTES_PER_TOKEN = 16 * 1024
 
 export interface YjsInboundDeps {
   ws: Config['ws']
@@ -37,16 +44,17 @@ export class YjsInbound {
     const now = this.d.clock.now()
     s.lastSeen = now
     if (typeof raw !== 'string') return this.reject(s, 'binary_unsupported')
-    if (!this.withinRate(s, now)) return
+    // Paid before parsing: an invalid frame costs as much as a valid one.
+    if (!this.charge(s, now, 1)) return
     if (s.held === null) return this.handle(s, raw, now)
     if (s.held.length >= MAX_HELD) return this.d.out.close(s, 'rate_limited')
     s.held.push(raw)
   }
 
   /** MESSAGE_RATE and MESSAGE_BURST: one warning when dropping starts, a close when it goes on past the burst. */
-  private withinRate(s: YjsSocket, now: number): boolean {
+  private charge(s: YjsSocket, now: number, cost: number): boolean {
     const { messageRate, messageBurst } = this.d.ws
-    if (takeToken(s.bucket, now, messageRate, messageBurst)) {
+    if (takeToken(s.bucket, now, messageRate, messageBurst, cost)) {
       s.dropped = 0
       return true
     }
@@ -74,7 +82,7 @@ export class YjsInbound {
       case 'unsubscribe':
         return this.unsubscribe(s, msg.topics ?? [])
       case 'publish':
-        return this.publish(s, msg, now)
+        return this.publish(s, msg, raw.length, now)
       case 'ping':
         if (s.topic) this.d.fanout.touch(s.topic, now)
         return this.d.out.send(s, PONG_FRAME)
@@ -97,10 +105,13 @@ export class YjsInbound {
   }
 
   /** A publish to another topic, or before subscribing, reaches nobody (the stock server has no subscribers for it). */
-  private publish(s: YjsSocket, msg: YjsPublish, now: number) {
+  private publish(s: YjsSocket, msg: YjsPublish, bytes: number, now: number) {
     if (msg.topic !== s.who.roomId) return bump(this.d.metrics.dropped, 'other_topic')
-    if (!s.topic) return bump(this.d.metrics.dropped, 'not_subscribed')
-    this.d.fanout.publish(s.topic, s, msg.data, now)
+    const t = s.topic
+    if (!t) return bump(this.d.metrics.dropped, 'not_subscribed')
+    const extra = Math.min(Math.ceil((bytes * t.clients) / FANOUT_BYTES_PER_TOKEN), this.d.ws.messageBurst) - 1
+    if (extra > 0 && !this.charge(s, now, extra)) return
+    this.d.fanout.publish(t, s, msg.data, now)
   }
 
   /** Later frames wait until `work` (a membership change) is done. */

@@ -163,6 +163,21 @@ describe('/yjs hub', () => {
     expect(pinging.socket.frames).toEqual([{ type: 'pong' }])
   })
 
+  it('charges a publish by the bytes the server delivers for it: a signal costs one token, a 16 KB publish to 4 costs five', async () => {
+    const [one] = await cluster({ MESSAGE_RATE: '1', MESSAGE_BURST: '20' })
+    const peers = ['alice', 'bob', 'carol', 'dave'].map((u) => one.open(u, ROOM))
+    for (const p of peers) await subscribed(p)
+    const alice = peers[0]!
+    // 19 tokens left after the subscribe; the clock stands still, so nothing refills.
+    for (let i = 0; i < 4; i++) alice.send({ type: 'publish', topic: ROOM, data: 'x'.repeat(16 * 1024) })
+    expect(alice.publishes()).toHaveLength(3)
+    expect(alice.socket.frames.filter((f) => f.type === 'error').map((f) => f.data?.code)).toEqual(['rate_limited'])
+    // The refused publish paid its own token: 3 left, one per small signal.
+    for (let i = 0; i < 4; i++) alice.send({ type: 'publish', topic: ROOM, data: { type: 'signal', n: i } })
+    expect(peers[1]!.publishes().slice(3).map((p) => p.data)).toEqual([0, 1, 2].map((n) => ({ type: 'signal', n })))
+    expect(one.metrics.yjs.rejectedFrames.rate_limited).toBe(2)
+  })
+
   it('closes a socket that sends more than 64 frames during one store join (rate_limited)', async () => {
     const [one] = await cluster({ MESSAGE_BURST: '1000', MESSAGE_RATE: '1000' })
     const gate = holdJoins(one.backend)
