@@ -20,9 +20,10 @@ const MAX_INVALID_IN_A_ROW = 10
 const MAX_HELD = 64
 /**
  * What a publish costs beyond its own token: one token per this many bytes delivered. /ws charges a broadcast once
- * per receiver; y-webrtc broadcasts every signal (a newcomer to a room of 16 publishes some 150 frames in its first
- * second), which would close ordinary providers. Charging bytes delivered bounds what one socket makes the server
- * send to MESSAGE_RATE x 16 KB a second however large the room, and leaves a signal of a few hundred bytes at one.
+ * per receiver; y-webrtc broadcasts every signal (a newcomer to a room of 16 answers 15 offers and trickles its
+ * ICE candidates to each: a hundred frames or more within a second), so that rule would close ordinary providers.
+ * Charging bytes delivered bounds what one socket makes the server send to MESSAGE_RATE x 16 KB a second however
+ * large the room, and leaves a signal of a few hundred bytes at one token.
  */
 const FANOUT_BYTES_PER_TOKEN = 16 * 1024
 
