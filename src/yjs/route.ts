@@ -70,8 +70,10 @@ export function yjsHandlers(d: YjsRouteDeps): [MiddlewareHandler, MiddlewareHand
     const verified = await d.tokens.verify(token)
     if (!verified.ok) return refuse(c, verified.code, null)
     const claims = verified.claims
-    // A hint, not the rule: the store join decides atomically once the socket subscribes.
-    const room = await d.store.getRoom(yjsStoreRoomId(claims.roomId), d.clock.now()).catch(() => null)
+    // A hint, not the rule: the store join decides atomically once the socket subscribes. Without a store the join
+    // would fail after the upgrade, and the provider would reopen at once, again and again: refused here, it backs off.
+    const room = await d.store.getRoom(yjsStoreRoomId(claims.roomId), d.clock.now()).catch(() => undefined)
+    if (room === undefined) return refuse(c, 'store_unavailable', claims)
     if (room && room.peerCount >= d.config.rooms.maxPeers) return refuse(c, 'room_full', claims)
     c.set('yjsClaims', claims)
     await next()
