@@ -13,7 +13,13 @@ import { launchChromium, type LaunchedChromium } from './chromium.js'
 import { serveYjsPage, type YjsSite } from './yjs-site.js'
 
 const ROOM = 'doc-yjs'
+/** One awaited event in a page. */
 const WAIT = { timeout: 20_000 }
+/**
+ * A whole test: three browser contexts, two WebRTC connections, a reconnect. About 8 s alone on this machine; the
+ * pages alone took over 15 s in a full suite run on the shared 2-core machine.
+ */
+const TEST_TIMEOUT_MS = 60_000
 
 /** One place pages connect to: a signaling URL for a token, its stats, its tokens, and every log line it wrote. */
 interface Place {
@@ -116,7 +122,7 @@ describe.skipIf(!chromiumReady)('y-webrtc (unmodified) through /yjs in headless 
       }
       const tokens = await syncAndIsolate(site, chromium, place, place)
       expectNoTokens(place.logs(), tokens)
-    })
+    }, TEST_TIMEOUT_MS)
   })
 
   describe.skipIf(!redisReady)('two instances sharing Redis', () => {
@@ -143,6 +149,6 @@ describe.skipIf(!chromiumReady)('y-webrtc (unmodified) through /yjs in headless 
       // Both instances took part: each had a subscriber join through it.
       for (const p of [one, two]) expect((await p.stats()).yjs.joins).toBeGreaterThan(0)
       expectNoTokens(one.logs() + two.logs(), tokens)
-    })
+    }, TEST_TIMEOUT_MS)
   })
 })
