@@ -16,8 +16,8 @@ const ROOM = 'doc-yjs'
 /** One awaited event in a page. */
 const WAIT = { timeout: 20_000 }
 /**
- * A whole test: three browser contexts, two WebRTC connections, a reconnect. About 8 s alone on this machine; the
- * pages alone took over 15 s in a full suite run on the shared 2-core machine.
+ * A whole test: three browser contexts, two WebRTC connections, a reconnect. About 8 s alone on this machine, over
+ * 20 s in a full suite run on the shared 2-core machine (opening the pages is most of it).
  */
 const TEST_TIMEOUT_MS = 60_000
 
