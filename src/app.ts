@@ -12,7 +12,9 @@ import { defaultRateLimitStore, tokenRoutes } from './auth/routes.js'
 import { createResumeTokens } from './auth/resume-tokens.js'
 import { createTokenService } from './auth/tokens.js'
 import type { AppDeps } from './env.js'
+import { demoRoutes } from './demo/routes.js'
 import { httpError } from './errors.js'
+import { iceRoutes } from './ice/routes.js'
 import { clientIp } from './lib/client-ip.js'
 import { errorHandler, notFound } from './lib/http.js'
 import { createAudit } from './ops/audit.js'
@@ -84,6 +86,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', cors({ origin: config.corsOrigins === '*' ? '*' : config.corsOrigins, allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 600 }))
   app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw httpError('payload_too_large') } }))
   app.route('/api/auth', tokenRoutes({ config, tokens, ipOf, store: limitStore('mint'), bearerHash: deps.bearerHash }))
+  app.route('/api/ice-servers', iceRoutes({ config, tokens, clock }))
   app.route('/api/rooms', roomRoutes({ config, rooms: backend.rooms, tokens, clock, requireAdmin: adminOnly }))
   app.route('/api', opsRoutes({ config, backend, signaling, yjs, metrics, monitor, clock, instanceId, startedAt, isDraining, runCleanup, gc: deps.gc, requireAdmin: adminOnly, gcLimitStore: limitStore('gc') }))
   const renderMetrics = deps.renderMetrics
@@ -93,6 +96,7 @@ export function createApp(deps: AppDeps) {
       return c.body(body, 200, { 'content-type': contentType })
     })
   }
+  if (config.demo && deps.demoScript) app.route('/demo', demoRoutes(deps.demoScript))
   app.get('/ws', ws[0], ws[1])
   app.get('/yjs', ws[0], ...yjsRoute)
   app.get('/', async (c, next) => (c.req.header('upgrade') ? next() : c.json({ name: PRODUCT_NAME, version: VERSION, status: draining ? 'draining' : 'running', docs: '/api/info' })), ws[0], ws[1])

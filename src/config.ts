@@ -59,6 +59,12 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   REDIS_URL: optionalString,
   REDIS_PREFIX: z.string().min(1).default('octp2p'),
+  STUN_URLS: optionalString,
+  TURN_SECRET: optionalString,
+  TURN_URLS: optionalString,
+  TURN_TTL: int(86_400, 60, 7 * 24 * 3600),
+  /** Empty (as in .env.example) means the default: on outside production. */
+  DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional(),
 })
 
 export type Env = z.infer<typeof EnvSchema>
@@ -105,6 +111,16 @@ export interface Config {
   shutdownTimeoutMs: number
   logLevel: Env['LOG_LEVEL']
   redis: { url: string; prefix: string } | null
+  /** ICE servers handed to clients (auth reply, GET /api/ice-servers). */
+  ice: IceConfig
+  /** Serve the demo page at /demo. */
+  demo: boolean
+}
+
+export interface IceConfig {
+  stunUrls: string[]
+  /** coturn `use-auth-secret` REST credentials; null without TURN_SECRET. */
+  turn: { secret: string; urls: string[]; ttlSeconds: number } | null
 }
 
 /** Secrets copied from docs and examples; refusing them stops a deploy that forgot to set its own. */
@@ -154,6 +170,27 @@ function parseOrigins(raw: string | undefined, production: boolean): Config['cor
     if (!/^https?:\/\/[^/\s]+$/.test(o)) throw new ConfigError(`CORS_ORIGINS entry is not an origin: ${JSON.stringify(o)}`)
   }
   return list
+}
+
+/** A comma-separated list of ICE URLs, each with one of the given schemes. */
+function parseIceUrls(name: string, raw: string | undefined, schemes: string[]): string[] {
+  const list = (raw ?? '').split(',').map((u) => u.trim()).filter(Boolean)
+  for (const u of list) {
+    if (!schemes.some((s) => u.startsWith(`${s}:`))) throw new ConfigError(`${name} entry must start with ${schemes.map((s) => `${s}:`).join(' or ')}: ${JSON.stringify(u)}`)
+  }
+  return list
+}
+
+function parseIce(env: Env, production: boolean): IceConfig {
+  const stunUrls = parseIceUrls('STUN_URLS', env.STUN_URLS, ['stun', 'stuns'])
+  const urls = parseIceUrls('TURN_URLS', env.TURN_URLS, ['turn', 'turns'])
+  if (!env.TURN_SECRET) {
+    if (urls.length > 0) throw new ConfigError('TURN_URLS is set but TURN_SECRET is not (the shared static-auth-secret of your TURN server)')
+    return { stunUrls, turn: null }
+  }
+  if (urls.length === 0) throw new ConfigError('TURN_SECRET is set but TURN_URLS is not (e.g. turn:turn.example.com:3478)')
+  const secret = production ? checkSecret('TURN_SECRET', env.TURN_SECRET, 16) : env.TURN_SECRET
+  return { stunUrls, turn: { secret, urls, ttlSeconds: env.TURN_TTL } }
 }
 
 /** Parses and checks an env-like record. Throws ConfigError with a readable message. */
@@ -226,5 +263,7 @@ export function parseConfig(record: Record<string, string | undefined>): Config 
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT,
     logLevel: env.LOG_LEVEL,
     redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : null,
+    ice: parseIce(env, production),
+    demo: env.DEMO === undefined || env.DEMO === '' ? !production : ['true', '1', 'yes'].includes(env.DEMO),
   }
 }

@@ -39,4 +39,6 @@ export interface AppDeps {
   hs256?: Hs256MacFactory
   /** A synchronous digest for the admin and issuer key checks (node:crypto); absent, WebCrypto SHA-256. */
   bearerHash?: BearerHash
+  /** The demo page's script (client library included); absent, there is no /demo (see DEMO). */
+  demoScript?: () => Promise<string>
 }

@@ -1,14 +1,18 @@
-/** @module Browser client for the OctateCode signaling server: `connect()` to a room, then `createMesh()` for WebRTC data channels. */
+/**
+ * @module Browser client for the OctateCode signaling server: `connect()` opens a self-healing session to a room,
+ * `createMesh()` builds WebRTC data channels to every peer over it. No zod and no other dependency.
+ */
 export { backoffDelay, closeAction, type BackoffOptions, type CloseAction } from './close-codes.js'
-export { connect, ConnectError, type ConnectOptions } from './connect.js'
-export { INVALID_FRAME, parseServerFrame, type Signal } from './frames.js'
-export { createMesh, type Mesh, type MeshOptions } from './mesh.js'
+export { INVALID_FRAME, parseServerFrame, type Signal } from './checks.js'
+export { createMesh, Mesh, type MeshEvents, type MeshOptions, type Route } from './mesh.js'
 export {
-  SignalingClient,
-  type ClientEvents,
-  type CloseInfo,
+  connect,
+  ConnectError,
+  Session,
+  type ConnectOptions,
+  type SessionEvents,
+  type SessionState,
   type SignalingError,
-  type PeerJoined,
-  type SelfInfo,
-} from './signaling-client.js'
-export type { PeerInfo } from '../protocol/server-messages.js'
+  type StateChange,
+} from './session.js'
+export type { IceServer, PeerInfo } from '../protocol/server-messages.js'

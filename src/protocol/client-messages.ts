@@ -4,10 +4,9 @@
  */
 import * as z from 'zod'
 import { IdSchema, UserNameSchema } from './ids.js'
+import { ANSWER_TYPES, ICE_TYPES, MAX_CANDIDATE_LENGTH, MAX_SDP_LENGTH, MAX_TOKEN_LENGTH, OFFER_TYPES } from './rules.js'
 
-export const MAX_TOKEN_LENGTH = 4096
-export const MAX_SDP_LENGTH = 61_440
-export const MAX_CANDIDATE_LENGTH = 2048
+export { ANSWER_TYPES, ICE_TYPES, MAX_CANDIDATE_LENGTH, MAX_SDP_LENGTH, MAX_TOKEN_LENGTH, OFFER_TYPES }
 
 const AuthFrame = z.object({
   type: z.literal('auth'),
@@ -48,10 +47,6 @@ const IceData = CandidateInit.extend({
 })
 
 const target = { targetUserId: IdSchema.optional(), to: IdSchema.optional() }
-
-export const OFFER_TYPES = ['sdp-offer', 'offer'] as const
-export const ANSWER_TYPES = ['sdp-answer', 'answer'] as const
-export const ICE_TYPES = ['ice-candidate', 'ice'] as const
 
 const OfferFrame = z.object({ type: z.enum(OFFER_TYPES), ...target, data: SdpData })
 const AnswerFrame = z.object({ type: z.enum(ANSWER_TYPES), ...target, data: SdpData })

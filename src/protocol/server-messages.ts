@@ -7,6 +7,14 @@ import * as z from 'zod'
 const PeerInfo = z.object({ userId: z.string(), userName: z.string(), joinedAt: z.number() })
 export type PeerInfo = z.infer<typeof PeerInfo>
 
+/** One RTCIceServer: STUN URLs, or TURN URLs with short-lived REST credentials (docs/protocol.md section 2). */
+const IceServer = z.object({
+  urls: z.union([z.string(), z.array(z.string())]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+})
+export type IceServer = z.infer<typeof IceServer>
+
 const base = { roomId: z.string().optional(), userId: z.string().optional(), timestamp: z.number() }
 
 export const ServerMessageSchema = z.discriminatedUnion('type', [
@@ -24,6 +32,8 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
       reconnectGraceMs: z.number().optional(),
       /** True when this socket took over an earlier socket's session: the room was told nothing. */
       resumed: z.boolean().optional(),
+      /** STUN and TURN servers for RTCPeerConnection (empty when none are configured). */
+      iceServers: z.array(IceServer).optional(),
       limits: z.object({
         maxMessageBytes: z.number(),
         messagesPerSecond: z.number(),

@@ -4,19 +4,12 @@
  * Why not zod here: `ClientMessageSchema.safeParse` cost 4.7 µs of about 30 µs of server CPU per relayed
  * signal in the storm benchmark (micro: 1.57 µs vs 0.075 µs for this check), and replacing it cut the
  * storm figure from 27.4 to 24.0 µs per signal (-12%, `npm run bench -- --servers=node,node-exp`, 3 pairs).
- * zod stays the contract: `test/unit/protocol/signal-check.test.ts` asserts with fast-check that this
- * function accepts exactly what the schemas in client-messages.ts accept and returns the same value
- * (same keys, same order, unknown keys stripped).
+ * It imports no zod, so the browser client checks relayed signals with it too. zod stays the contract:
+ * `test/unit/protocol/signal-check.test.ts` asserts with fast-check that this function accepts exactly what the
+ * schemas in client-messages.ts accept and returns the same value (same keys, same order, unknown keys stripped).
  */
-import {
-  ANSWER_TYPES,
-  ICE_TYPES,
-  MAX_CANDIDATE_LENGTH,
-  MAX_SDP_LENGTH,
-  OFFER_TYPES,
-  type SignalMessage,
-} from './client-messages.js'
-import { isId } from './ids.js'
+import type { SignalMessage } from './client-messages.js'
+import { ANSWER_TYPES, ICE_TYPES, MAX_CANDIDATE_LENGTH, MAX_SDP_LENGTH, OFFER_TYPES, isId } from './rules.js'
 
 type Obj = Record<string, unknown>
 

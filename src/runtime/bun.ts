@@ -8,6 +8,7 @@ import { systemScheduler } from '../lib/scheduler.js'
 import { randomId } from '../lib/ids.js'
 import { createLogger } from '../lib/logger.js'
 import { createBackend } from './backend.js'
+import { createDemoScriptLoader } from './demo-script.js'
 import { createBunWebSocket, getConnInfo, refuseOtherUpgrades, type BunServer, type BunWebSocketHandler } from './bun-upgrade.js'
 
 declare const Bun: {
@@ -48,6 +49,7 @@ const core = createApp({
   getRemoteAddress: (c) => getConnInfo(c).remote.address ?? null,
   readMemory: () => process.memoryUsage(),
   gc: null,
+  demoScript: createDemoScriptLoader(),
 })
 const server = Bun.serve({ port: config.port, hostname: config.host, fetch: refuseOtherUpgrades(core.app.fetch), websocket })
 const signaling =

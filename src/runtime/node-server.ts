@@ -13,6 +13,7 @@ import { randomId } from '../lib/ids.js'
 import { createLogger, type Logger } from '../lib/logger.js'
 import type { Backend } from '../storage/types.js'
 import { createBackend } from './backend.js'
+import { createDemoScriptLoader } from './demo-script.js'
 import { nodeHs256, nodeSha256Hex } from './node-crypto.js'
 import { handleUpgrades, upgradeWebSocket } from './node-upgrade.js'
 import { createWsServer, startPinging } from './node-ws.js'
@@ -58,6 +59,7 @@ export async function startNodeServer(config: Config, opts: NodeServerOptions = 
     renderMetrics: async () => ({ contentType: prometheus.contentType, body: await prometheus.render() }),
     hs256: nodeHs256,
     bearerHash: nodeSha256Hex,
+    demoScript: createDemoScriptLoader(),
   })
   const wss = createWsServer({ maxPayload: config.ws.maxMessageBytes })
   const stopPinging = startPinging(wss, config.ws.pingIntervalMs)

@@ -1,5 +1,6 @@
 /** @module Builders for server frames (see protocol/server-messages.ts for the schemas). */
 import { ERRORS, type ErrorCode } from '../errors.js'
+import type { IceServer } from '../protocol/server-messages.js'
 import type { PeerRecord } from '../storage/types.js'
 
 export const peerInfo = (p: PeerRecord) => ({ userId: p.userId, userName: p.userName, joinedAt: p.joinedAt })
@@ -24,6 +25,7 @@ export interface AuthReplyFields {
   resumeToken: string | null
   reconnectGraceMs: number
   resumed: boolean
+  iceServers: IceServer[]
   limits: { maxMessageBytes: number; messagesPerSecond: number; messageBurst: number; maxPeersPerRoom: number; heartbeatTimeoutMs: number }
 }
 
@@ -41,6 +43,7 @@ export const authReplyFrame = (r: AuthReplyFields, now: number) =>
       resumeToken: r.resumeToken,
       reconnectGraceMs: r.reconnectGraceMs,
       resumed: r.resumed,
+      iceServers: r.iceServers,
       limits: r.limits,
     },
     timestamp: now,

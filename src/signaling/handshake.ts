@@ -7,6 +7,7 @@ import type { ResumeClaims, ResumeTokens } from '../auth/resume-tokens.js'
 import type { RoomClaims, TokenService } from '../auth/tokens.js'
 import type { Config } from '../config.js'
 import type { ErrorCode } from '../errors.js'
+import { iceServersFor } from '../ice/servers.js'
 import type { Logger } from '../lib/logger.js'
 import type { Scheduler } from '../lib/scheduler.js'
 import type { AuditFn } from '../ops/audit.js'
@@ -230,8 +231,12 @@ export class Handshake {
   private async reply(conn: Connection, self: PeerRecord, peers: PeerRecord[], tokenExpiresAt: number, resumed: boolean): Promise<string> {
     const { ws, rooms } = this.d.config
     const grace = ws.reconnectGraceMs
-    const resumeToken = grace > 0 ? await this.d.resumeTokens.issue({ userId: self.userId, roomId: self.roomId, sessionConnectionId: conn.id, joinedAt: self.joinedAt }) : null
+    const [resumeToken, ice] = await Promise.all([
+      grace > 0 ? this.d.resumeTokens.issue({ userId: self.userId, roomId: self.roomId, sessionConnectionId: conn.id, joinedAt: self.joinedAt }) : null,
+      iceServersFor(this.d.config.ice, self.userId, this.d.scheduler.now()),
+    ])
     const limits = { maxMessageBytes: ws.maxMessageBytes, messagesPerSecond: ws.messageRate, messageBurst: ws.messageBurst, maxPeersPerRoom: rooms.maxPeers, heartbeatTimeoutMs: ws.heartbeatTimeoutMs }
-    return authReplyFrame({ self, peers, connectionId: conn.id, tokenExpiresAt, resumeToken, reconnectGraceMs: grace, resumed, limits }, this.d.scheduler.now())
+    const fields = { self, peers, connectionId: conn.id, tokenExpiresAt, resumeToken, reconnectGraceMs: grace, resumed, iceServers: ice.iceServers, limits }
+    return authReplyFrame(fields, this.d.scheduler.now())
   }
 }

@@ -1,7 +1,7 @@
 /** @module Pure parts of the browser client: the close-code table, backoff, and validation of incoming frames. */
 import { describe, expect, it } from 'vitest'
 import { backoffDelay, closeAction } from '../../src/client/close-codes.js'
-import { parseServerFrame, toSignal } from '../../src/client/frames.js'
+import { parseServerFrame, toSignal } from '../../src/client/checks.js'
 
 describe('closeAction', () => {
   it.each([1001, 1005, 1006, 1011, 1012, 1013, 4002, 4008, 4010])('%i: reconnect with backoff', (code) => {
@@ -46,15 +46,14 @@ describe('parseServerFrame', () => {
     ]
     for (const v of valid) expect(parseServerFrame(frame(v))).toMatchObject({ ok: true, value: { type: v.type } })
   })
-  it('rejects what is not in the protocol, saying where', () => {
+  it('rejects what is not in the protocol, naming the frame type', () => {
     expect(parseServerFrame('{nope')).toEqual({ ok: false, error: 'not JSON' })
     expect(parseServerFrame(new ArrayBuffer(2))).toEqual({ ok: false, error: 'binary frame' })
-    expect(parseServerFrame(frame({ type: 'surprise' }))).toMatchObject({ ok: false })
-    expect(parseServerFrame(JSON.stringify({ type: 'pong' }))).toMatchObject({ ok: false, error: expect.stringContaining('timestamp') })
-    const noFrom = parseServerFrame(frame({ type: 'sdp-answer', data: { sdp: 'v=0' } }))
-    expect(noFrom).toMatchObject({ ok: false, error: expect.stringContaining('from') })
-    const badPeer = parseServerFrame(frame({ type: 'peer-joined', data: { userId: 'bob' } }))
-    expect(badPeer).toMatchObject({ ok: false, error: expect.stringContaining('data.userName') })
+    expect(parseServerFrame(frame({ type: 'surprise' }))).toEqual({ ok: false, error: 'not a valid surprise frame' })
+    expect(parseServerFrame(JSON.stringify({ type: 'pong' }))).toEqual({ ok: false, error: 'not a valid pong frame' })
+    expect(parseServerFrame(frame({ type: 'sdp-answer', data: { sdp: 'v=0' } }))).toMatchObject({ ok: false })
+    expect(parseServerFrame(frame({ type: 'peer-joined', data: { userId: 'bob' } }))).toMatchObject({ ok: false })
+    expect(parseServerFrame('[1]')).toEqual({ ok: false, error: 'not a JSON object' })
   })
 })
 
@@ -75,7 +74,7 @@ describe('toSignal', () => {
     expect(toSignal(relayed('ice', { candidate: null }))).toEqual({ ok: true, value: { type: 'ice-candidate', from: 'alice', data: null } })
   })
   it('rejects payloads the server would not have accepted from a client', () => {
-    expect(toSignal(relayed('sdp-offer', { sdp: 42 }))).toMatchObject({ ok: false, error: expect.stringContaining('sdp-offer from alice') })
+    expect(toSignal(relayed('sdp-offer', { sdp: 42 }))).toEqual({ ok: false, error: 'sdp-offer from alice: invalid payload' })
     expect(toSignal(relayed('sdp-offer', { sdp: 'x'.repeat(70_000) }))).toMatchObject({ ok: false })
     expect(toSignal(relayed('ice', { candidate: { sdpMid: '0' } }))).toMatchObject({ ok: false })
     expect(toSignal(relayed('ice', 'candidate:1'))).toMatchObject({ ok: false })
