@@ -25,7 +25,7 @@ import { opsRoutes } from './ops/routes.js'
 import { roomRoutes } from './rooms/routes.js'
 import type { Timer } from './lib/scheduler.js'
 import { createSignaling } from './signaling/core.js'
-import { websocketHandlers } from './signaling/route.js'
+import { websocketHandlers, WsPort } from './signaling/route.js'
 import { PRODUCT_NAME, VERSION } from './version.js'
 import { createYjs } from './yjs/hub.js'
 import { yjsHandlers } from './yjs/route.js'
@@ -76,7 +76,7 @@ export function createApp(deps: AppDeps) {
     isDraining,
     isMemoryCritical: () => monitor.status === 'critical',
   })
-  const yjsRoute = yjsHandlers({ config, yjs, tokens, store: backend.rooms, clock, logger, metrics: metrics.yjs, audit, upgradeWebSocket: deps.upgradeWebSocket, ipOf })
+  const yjsRoute = yjsHandlers({ config, yjs, tokens, store: backend.rooms, clock, logger, metrics: metrics.yjs, audit, upgradeWebSocket: deps.upgradeWebSocket, socketPort: (ws) => new WsPort(ws), ipOf })
 
   const app = new Hono()
   app.onError(errorHandler(logger))

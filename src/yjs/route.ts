@@ -12,10 +12,10 @@ import type { AppDeps } from '../env.js'
 import { httpError, type ErrorCode } from '../errors.js'
 import type { Clock } from '../lib/clock.js'
 import type { Logger } from '../lib/logger.js'
+import type { SocketPort } from '../signaling/connection.js'
 import type { AuditFn } from '../ops/audit.js'
 import { bump, type YjsMetrics } from '../ops/metrics.js'
 import { MAX_TOKEN_LENGTH } from '../protocol/client-messages.js'
-import { WsPort } from '../signaling/route.js'
 import type { RoomStore } from '../storage/types.js'
 import type { Yjs } from './hub.js'
 import { auditReason } from './membership.js'
@@ -39,6 +39,8 @@ export interface YjsRouteDeps {
   metrics: YjsMetrics
   audit: AuditFn
   upgradeWebSocket: AppDeps['upgradeWebSocket']
+  /** The runtime's socket as the core sees it (bufferedAmount, terminate). */
+  socketPort: (ws: WSContext) => SocketPort
   ipOf: (c: Context) => string | null
 }
 
@@ -85,7 +87,7 @@ export function yjsHandlers(d: YjsRouteDeps): [MiddlewareHandler, MiddlewareHand
     const who = { roomId: claims.roomId, userId: claims.userId, userName: claims.userName ?? claims.userId }
     let s: YjsSocket | null = null
     // Workers never fires onOpen, so the first message registers the socket too.
-    const ensure = (ws: WSContext) => (s ??= d.yjs.open(new WsPort(ws), ip, who))
+    const ensure = (ws: WSContext) => (s ??= d.yjs.open(d.socketPort(ws), ip, who))
     return {
       onOpen: (_evt, ws) => {
         ensure(ws)
