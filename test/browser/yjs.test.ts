@@ -26,6 +26,7 @@ interface Place {
   url(token: string): string
   token(userId: string, roomId: string): Promise<string>
   stats(): Promise<{ yjs: { dropped: Record<string, number>; joins: number } }>
+  audit(): Promise<{ event: string; userId: string | null; roomId: string | null }[]>
   logs(): string
 }
 
@@ -35,9 +36,21 @@ const redisReady = chromiumReady && need('Redis', await redisAvailable(), `nothi
 const text = (page: Page) => page.evaluate(() => window.__yjs!.text())
 const peerId = async (page: Page) => (await page.waitForFunction(() => window.__yjs!.peerId(), undefined, WAIT)).jsonValue()
 
-/** Waits until `page`'s document reads `expected`. */
-async function reads(page: Page, expected: string) {
-  await page.waitForFunction((e) => window.__yjs!.text() === e, expected, WAIT)
+/** What a page knows, for failure messages. */
+const stateOf = (page: Page) =>
+  page.evaluate(() => {
+    const y = window.__yjs!
+    return { text: y.text(), peerId: y.peerId(), known: y.knownPeers(), connected: y.connectedPeers(), signaling: y.signalingConnected() }
+  })
+
+/** Waits until `page`'s document reads `expected`; on a timeout, says what every page knew. */
+async function reads(page: Page, expected: string, all: Page[] = [page]) {
+  try {
+    await page.waitForFunction((e) => window.__yjs!.text() === e, expected, WAIT)
+  } catch (err) {
+    const states = await Promise.all(all.map(stateOf))
+    throw new Error(`${String(err)}\npages: ${JSON.stringify(states)}`)
+  }
 }
 
 /**
@@ -72,12 +85,19 @@ async function syncAndIsolate(site: YjsSite, chromium: LaunchedChromium, alicePl
   expect(await mallory.evaluate(() => window.__yjs!.knownPeers())).toEqual([])
   for (const page of [alice, bob]) expect(await page.evaluate(() => window.__yjs!.knownPeers())).not.toContain(ids.mallory)
 
-  // docs/yjs.md's token refresh: alice swaps her signaling URL for a fresh token, finds bob again, and they sync on.
-  const fresh = await alicePlace.token('alice', ROOM)
+  // docs/yjs.md's token refresh: alice's signaling client reopens its socket (a network blip) with a fresh token's URL,
+  // and her WebRTC connection to bob stays up. The fresh token names another user only so that the audit trail
+  // shows which token the server got.
+  const fresh = await alicePlace.token('alice-refreshed', ROOM)
   tokens.push(fresh)
-  await alice.evaluate((url) => window.__yjs!.refresh(url), alicePlace.url(fresh))
+  await alice.evaluate((url) => window.__yjs!.swapSignalingUrl(url), alicePlace.url(fresh))
+  await alice.evaluate(() => window.__yjs!.dropSignaling())
+  const joined = async () => (await alicePlace.audit()).some((e) => e.event === 'join' && e.userId === 'alice-refreshed' && e.roomId === `yjs/${ROOM}`)
+  await eventually(joined, 20_000, "alice's signaling back with the fresh token")
+  await alice.waitForFunction(() => window.__yjs!.signalingConnected(), undefined, WAIT)
+  expect(await alice.evaluate(() => window.__yjs!.connectedPeers())).toEqual([ids.bob])
   await bob.evaluate(() => window.__yjs!.append(' (after the refresh)'))
-  await reads(alice, 'hello from alice, hello from bob! (after the refresh)')
+  await reads(alice, 'hello from alice, hello from bob! (after the refresh)', [alice, bob])
   await Promise.all([alice, bob, mallory].map((p) => p.context().close()))
   return tokens
 }
@@ -118,6 +138,7 @@ describe.skipIf(!chromiumReady)('y-webrtc (unmodified) through /yjs in headless 
         url: (token) => `ws://127.0.0.1:${server.port}/yjs?token=${token}`,
         token: (userId, roomId) => server.token(userId, roomId),
         stats: async () => (await server.api('/api/stats')).body,
+        audit: async () => (await server.api('/api/audit?limit=1000')).body.events,
         logs: () => server.logs.join('\n'),
       }
       const tokens = await syncAndIsolate(site, chromium, place, place)
@@ -142,6 +163,7 @@ describe.skipIf(!chromiumReady)('y-webrtc (unmodified) through /yjs in headless 
         url: (token) => `ws://127.0.0.1:${i.port}/yjs?token=${token}`,
         token: (userId, roomId) => i.token(userId, roomId),
         stats: async () => (await i.json('/api/stats')).body as Awaited<ReturnType<Place['stats']>>,
+        audit: async () => (await i.json('/api/audit?limit=1000')).body.events as Awaited<ReturnType<Place['audit']>>,
         logs: () => i.output.join(''),
       })
       const [one, two] = instances.map(place) as [Place, Place]
