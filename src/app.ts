@@ -26,8 +26,10 @@ import { securityWarnings } from './ops/startup-warnings.js'
 import { roomRoutes } from './rooms/routes.js'
 import type { Timer } from './lib/scheduler.js'
 import { createSignaling } from './signaling/core.js'
-import { websocketHandlers } from './signaling/route.js'
+import { websocketHandlers, WsPort } from './signaling/route.js'
 import { PRODUCT_NAME, VERSION } from './version.js'
+import { createYjs } from './yjs/hub.js'
+import { yjsHandlers } from './yjs/route.js'
 
 /** HTTP bodies are small JSON documents; anything larger is refused before parsing. */
 const MAX_BODY_BYTES = 16 * 1024
@@ -49,7 +51,8 @@ export function createApp(deps: AppDeps) {
   const audit = createAudit(backend.audit, clock, logger, instanceId)
   const touchIntervalMs = Math.min(TOUCH_INTERVAL_MS, config.rooms.inactivityMs / 10)
   const signaling = createSignaling({ config, backend, tokens, resumeTokens, scheduler, logger, metrics, audit, instanceId, isDraining, touchIntervalMs })
-  const runCleanup = createCleanup({ config, rooms: backend.rooms, signaling, clock, audit })
+  const yjs = createYjs({ config, backend, scheduler, logger, metrics, audit, instanceId, registry: signaling.registry, touchIntervalMs })
+  const runCleanup = createCleanup({ config, rooms: backend.rooms, signaling, yjs, clock, audit })
   const monitor = createMemoryMonitor({
     read: deps.readMemory,
     warningMb: config.memory.warningMb,
@@ -75,6 +78,7 @@ export function createApp(deps: AppDeps) {
     isDraining,
     isMemoryCritical: () => monitor.status === 'critical',
   })
+  const yjsRoute = yjsHandlers({ config, yjs, tokens, store: backend.rooms, clock, logger, metrics: metrics.yjs, audit, upgradeWebSocket: deps.upgradeWebSocket, socketPort: (ws) => new WsPort(ws), ipOf })
 
   const app = new Hono()
   app.onError(errorHandler(logger))
@@ -86,7 +90,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/auth', tokenRoutes({ config, tokens, ipOf, store: limitStore('mint'), bearerHash: deps.bearerHash }))
   app.route('/api/ice-servers', iceRoutes({ config, tokens, clock }))
   app.route('/api/rooms', roomRoutes({ config, rooms: backend.rooms, tokens, clock, requireAdmin: adminOnly, ipOf, limitStore }))
-  app.route('/api', opsRoutes({ config, backend, signaling, metrics, monitor, clock, instanceId, startedAt, isDraining, runCleanup, gc: deps.gc, requireAdmin: adminOnly, isAdmin: isAdminCaller(config, deps.bearerHash), gcLimitStore: limitStore('gc') }))
+  app.route('/api', opsRoutes({ config, backend, signaling, yjs, metrics, monitor, clock, instanceId, startedAt, isDraining, runCleanup, gc: deps.gc, requireAdmin: adminOnly, isAdmin: isAdminCaller(config, deps.bearerHash), gcLimitStore: limitStore('gc') }))
   const renderMetrics = deps.renderMetrics
   if (renderMetrics) {
     app.get('/metrics', adminOnly, async (c) => {
@@ -96,12 +100,14 @@ export function createApp(deps: AppDeps) {
   }
   if (config.demo && deps.demoScript) app.route('/demo', demoRoutes(deps.demoScript))
   app.get('/ws', ws[0], ws[1])
+  app.get('/yjs', ws[0], ...yjsRoute)
   app.get('/', async (c, next) => (c.req.header('upgrade') ? next() : c.json({ name: PRODUCT_NAME, version: VERSION, status: draining ? 'draining' : 'running', docs: '/api/info' })), ws[0], ws[1])
 
-  /** The second listener (SIGNALING_PORT) serves only WebSocket upgrades, on any path. */
+  /** The second listener (SIGNALING_PORT) serves only WebSocket upgrades: /yjs, and the /ws protocol on any other path. */
   const signalingApp = new Hono()
   signalingApp.onError(errorHandler(logger))
   signalingApp.notFound(notFound)
+  signalingApp.get('/yjs', ws[0], ...yjsRoute)
   signalingApp.get('*', ws[0], ws[1])
 
   const timers: Timer[] = []
@@ -121,6 +127,7 @@ export function createApp(deps: AppDeps) {
     app,
     signalingApp,
     signaling,
+    yjs,
     metrics,
     monitor,
     runCleanup,
@@ -142,9 +149,9 @@ export function createApp(deps: AppDeps) {
       if (draining) return
       draining = true
       for (const t of timers) t.cancel()
-      await signaling.lifecycle.drainAll()
+      await Promise.all([signaling.lifecycle.drainAll(), yjs.drainAll()])
       audit.flush()
-      await signaling.stop()
+      await Promise.all([signaling.stop(), yjs.stop()])
     },
   }
 }

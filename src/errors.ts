@@ -52,6 +52,7 @@ export const ERRORS = {
   server_full: { status: 503, message: 'Server is at its connection limit', close: CloseCode.tryAgainLater },
   memory_critical: { status: 503, message: 'Server memory is critical; try again later', close: CloseCode.tryAgainLater },
   draining: { status: 503, message: 'Server is shutting down', close: CloseCode.goingAway },
+  store_unavailable: { status: 503, message: 'Room storage is unreachable; try again later', close: CloseCode.tryAgainLater },
   gc_unavailable: { status: 503, message: 'Garbage collection is not exposed: start node with --expose-gc' },
   upgrade_required: { status: 426, message: 'This endpoint expects a WebSocket upgrade' },
   internal_error: { status: 500, message: 'Internal server error', close: CloseCode.internal },

@@ -25,11 +25,46 @@ export interface Metrics {
   resumeExpiries: number
   /** Joins that displaced the same user's earlier socket. */
   replacements: number
+  /** The /yjs endpoint (the y-webrtc dialect), counted apart from /ws. */
+  yjs: YjsMetrics
   /** Called about once a second; keeps a short history for rates. */
   sample(): void
   /** Relayed messages per second over the last minute. */
   relayRate(): number
 }
+
+export interface YjsMetrics {
+  /** Upgrades refused by the token check or the room capacity check, by code (after the shared admission). */
+  refused: Record<string, number>
+  /** Subscriptions the store took (a subscriber entered its room), and ones that ended. */
+  joins: number
+  leaves: number
+  publishes: number
+  /** Frames written to subscribers on behalf of publishes (here; a remote instance counts its own). */
+  deliveries: number
+  /** Publishes not passed on, by reason: other_topic (not the token's room), not_subscribed. */
+  dropped: Record<string, number>
+  /** Topics in subscribe frames other than the token's room, skipped (a page subscribes to all of its rooms). */
+  ignoredTopics: number
+  /** Rejected frames by code (invalid_message, unknown_type, rate_limited, binary_unsupported). */
+  rejectedFrames: Record<string, number>
+  /** Publishes the bus could not hand to another instance although the roster named one (it left or crashed). */
+  relayFailures: number
+}
+
+const counts = () => Object.create(null) as Record<string, number>
+
+export const createYjsMetrics = (): YjsMetrics => ({
+  refused: counts(),
+  joins: 0,
+  leaves: 0,
+  publishes: 0,
+  deliveries: 0,
+  dropped: counts(),
+  ignoredTopics: 0,
+  rejectedFrames: counts(),
+  relayFailures: 0,
+})
 
 export function createMetrics(clock: Clock): Metrics {
   const samples: { at: number; total: number }[] = []
@@ -54,6 +89,7 @@ export function createMetrics(clock: Clock): Metrics {
     resumes: 0,
     resumeExpiries: 0,
     replacements: 0,
+    yjs: createYjsMetrics(),
     sample() {
       const now = clock.now()
       samples.push({ at: now, total: m.relayedTotal })

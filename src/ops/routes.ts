@@ -8,6 +8,8 @@ import type { Clock } from '../lib/clock.js'
 import type { Signaling } from '../signaling/core.js'
 import type { Backend } from '../storage/types.js'
 import { PRODUCT_NAME, VERSION } from '../version.js'
+import type { Yjs } from '../yjs/hub.js'
+import { yjsStats } from '../yjs/stats.js'
 import type { CleanupResult } from './cleanup.js'
 import type { MemoryMonitor } from './memory-monitor.js'
 import type { Metrics } from './metrics.js'
@@ -16,6 +18,7 @@ export interface OpsDeps {
   config: Config
   backend: Backend
   signaling: Signaling
+  yjs: Yjs
   metrics: Metrics
   monitor: MemoryMonitor
   clock: Clock
@@ -69,7 +72,7 @@ export function opsRoutes(d: OpsDeps) {
           rooms: ['GET /api/rooms', 'GET /api/rooms/:roomId', 'GET /api/rooms/:roomId/stats', 'GET /api/rooms/:roomId/peers', 'POST /api/rooms/:roomId/join'],
           audit: 'GET /api/audit',
           maintenance: ['POST /api/maintenance/cleanup', 'POST /api/maintenance/gc'],
-          websocket: { paths: ['/ws', '/'], signalingPort: d.config.signalingPort },
+          websocket: { paths: ['/ws', '/'], yjs: '/yjs?token=<room token>', signalingPort: d.config.signalingPort },
         },
         ...(admin ? { auth } : {}),
         timestamp: d.clock.now(),
@@ -99,6 +102,7 @@ export function opsRoutes(d: OpsDeps) {
           sessions: { resumed: m.resumes, expired: m.resumeExpiries, replaced: m.replacements },
           rejectedFrames: { ...m.rejectedFrames },
         },
+        yjs: yjsStats(d.yjs, m.yjs),
         limits: { maxPeersPerRoom: d.config.rooms.maxPeers, maxRooms: d.config.rooms.maxRooms, maxConnections: d.config.ws.maxConnections },
         timestamp: d.clock.now(),
       })

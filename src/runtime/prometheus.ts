@@ -39,6 +39,22 @@ export function createPrometheus(getCore: () => App) {
     },
   })
   new Gauge({
+    name: 'octp2p_yjs_connections',
+    help: 'Open /yjs (y-webrtc) sockets on this instance; octp2p_connections counts them too',
+    registers: [register],
+    collect() {
+      this.set(getCore().yjs.size)
+    },
+  })
+  new Gauge({
+    name: 'octp2p_yjs_local_topics',
+    help: '/yjs topics (rooms) with at least one subscriber on this instance',
+    registers: [register],
+    collect() {
+      this.set(getCore().yjs.topics)
+    },
+  })
+  new Gauge({
     name: 'octp2p_memory_status',
     help: 'Memory status: 0 ok, 1 warning, 2 critical',
     registers: [register],
@@ -66,6 +82,13 @@ export function createPrometheus(getCore: () => App) {
     expired: c.metrics.resumeExpiries,
     replaced: c.metrics.replacements,
   }))
+  labelled('octp2p_yjs_events_total', '/yjs subscriptions, publishes, deliveries, ignored topics and failed relays (label key)', (c) => {
+    const y = c.metrics.yjs
+    return { join: y.joins, leave: y.leaves, publish: y.publishes, delivery: y.deliveries, ignored_topic: y.ignoredTopics, relay_failure: y.relayFailures }
+  })
+  labelled('octp2p_yjs_refused_upgrades_total', '/yjs upgrades refused by the token or room capacity check, by code (label key)', (c) => c.metrics.yjs.refused)
+  labelled('octp2p_yjs_dropped_publishes_total', '/yjs publishes passed on to nobody, by reason (label key)', (c) => c.metrics.yjs.dropped)
+  labelled('octp2p_yjs_rejected_frames_total', 'Rejected /yjs frames by reason (label key)', (c) => c.metrics.yjs.rejectedFrames)
   return {
     contentType: register.contentType,
     render: () => register.metrics(),

@@ -1,6 +1,7 @@
 /**
  * @module The sockets this instance holds, by our own connection id, with the per-address tallies admission reads: all
  * sockets, and those still pending (not yet admitted to a room: waiting for or running their auth; issue 9 finding 4).
+ * Sockets of other endpoints (/yjs) count in the tally too, so that the connection caps hold for the instance.
  */
 import type { Metrics } from '../ops/metrics.js'
 import type { Connection } from './connection.js'
@@ -10,15 +11,16 @@ export class Registry {
   private readonly perIp = new Map<string, number>()
   private readonly pendingSet = new Set<Connection>()
   private readonly pendingPerIp = new Map<string, number>()
+  /** Sockets of other endpoints: counted, never routed to. */
+  private others = 0
 
   constructor(private readonly metrics: Metrics) {}
 
   add(conn: Connection) {
     this.byId.set(conn.id, conn)
-    if (conn.ip) tally(this.perIp, conn.ip, 1)
+    this.count(conn.ip)
     this.pendingSet.add(conn)
     if (conn.ip) tally(this.pendingPerIp, conn.ip, 1)
-    this.metrics.connections.inc()
   }
 
   /** The socket joined its room: it no longer counts as pending. */
@@ -29,10 +31,30 @@ export class Registry {
   /** Forgets a socket; true the first time. */
   remove(conn: Connection): boolean {
     if (!this.byId.delete(conn.id)) return false
-    if (conn.ip) tally(this.perIp, conn.ip, -1)
+    this.uncount(conn.ip)
     this.admitted(conn)
-    this.metrics.connections.dec()
     return true
+  }
+
+  /** A socket of another endpoint opened; its endpoint calls `removeOther` exactly once when it closes. */
+  addOther(ip: string | null) {
+    this.others++
+    this.count(ip)
+  }
+
+  removeOther(ip: string | null) {
+    this.others--
+    this.uncount(ip)
+  }
+
+  private count(ip: string | null) {
+    if (ip) tally(this.perIp, ip, 1)
+    this.metrics.connections.inc()
+  }
+
+  private uncount(ip: string | null) {
+    if (ip) tally(this.perIp, ip, -1)
+    this.metrics.connections.dec()
   }
 
   get(connectionId: string): Connection | undefined {
@@ -52,8 +74,9 @@ export class Registry {
     return this.pendingSet.size
   }
 
+  /** Every socket of the instance, other endpoints' included: what MAX_CONNECTIONS caps. */
   get size() {
-    return this.byId.size
+    return this.byId.size + this.others
   }
 
   values(): IterableIterator<Connection> {

@@ -16,7 +16,7 @@ const OPEN = 1
 type RawSocket = { terminate?: () => void; bufferedAmount?: unknown; getBufferedAmount?: () => number } | undefined
 
 /** The core's view of a runtime socket. A class rather than five closures: idle peers are most of our memory. */
-class WsPort implements SocketPort {
+export class WsPort implements SocketPort {
   constructor(private readonly ws: WSContext) {}
   send(frame: string) {
     this.ws.send(frame)

@@ -22,8 +22,9 @@ import { steady } from './scenarios/steady.js'
 import { storm } from './scenarios/storm.js'
 import { token } from './scenarios/token.js'
 import { xrelay } from './scenarios/xrelay.js'
+import { yjs } from './scenarios/yjs.js'
 
-const SCENARIO_FNS: Record<Scenario, (ctx: Ctx, kind: ServerKind) => Promise<RunResult>> = { cold, idle, storm, churn, steady, token, xrelay }
+const SCENARIO_FNS: Record<Scenario, (ctx: Ctx, kind: ServerKind) => Promise<RunResult>> = { cold, idle, storm, churn, steady, token, xrelay, yjs }
 
 /** Figures worth a line of progress output per run. */
 const HEADLINE: Record<Scenario, string[]> = {
@@ -34,6 +35,7 @@ const HEADLINE: Record<Scenario, string[]> = {
   steady: ['p50Ms', 'p99Ms', 'p999Ms'],
   token: ['mintsPerSec', 'handshakesPerSec', 'cpuUsPerHandshake'],
   xrelay: ['cpuUsPerMsg', 'serversCpuUsPerMsg', 'redisCpuUsPerMsg', 'oneCpuUsPerMsg', 'crossRatio', 'steadyP50Ms', 'oneSteadyP50Ms'],
+  yjs: ['rssKbPerPeer', 'heapKbPerPeer', 'cpuUsPerPublish', 'heapKbPerClosedPeer'],
 }
 
 const repsOf = (o: Options, s: Scenario) => (s === 'cold' ? o.coldStarts : s === 'idle' ? o.idleReps : o.reps)

@@ -1,9 +1,12 @@
 /** @module Command-line options of `npm run bench`, with the full and --quick presets. */
 import { SERVER_KINDS, type ServerKind } from './servers.js'
 
-export const SCENARIOS = ['cold', 'idle', 'storm', 'churn', 'steady', 'token', 'xrelay'] as const
+export const SCENARIOS = ['cold', 'idle', 'storm', 'churn', 'steady', 'token', 'xrelay', 'yjs'] as const
 export type Scenario = (typeof SCENARIOS)[number]
-/** Without --scenarios: xrelay needs Redis and only concerns ours, so it runs when asked for (or with --ab). */
+/**
+ * Without --scenarios: xrelay needs Redis and only concerns ours, so it runs when asked for (or with --ab); yjs
+ * concerns ours and y-webrtc's server only, and runs when asked for.
+ */
 const DEFAULT_SCENARIOS: Scenario[] = ['cold', 'idle', 'storm', 'churn', 'steady', 'token']
 /** What --ab compares by default: the relay, steady, idle-memory and churn figures of both builds. */
 const AB_SCENARIOS: Scenario[] = ['storm', 'steady', 'idle', 'churn', 'xrelay']
@@ -87,7 +90,8 @@ const USAGE = `npm run bench -- [--quick] [--scenarios=${SCENARIOS.join(',')}] [
   [--hold=MS] [--rate=N] [--duration=SECONDS] [--handshakes=N] [--mints=N] [--cold-starts=N] [--max-minutes=N] [--out=FILE] [--no-build]
   [--ab=BEFORE.mjs[,AFTER.mjs]]   A/B of two node bundles (AFTER defaults to this checkout's bundles/node.mjs):
                                   servers node (BEFORE) and node-exp (AFTER), scenarios ${AB_SCENARIOS.join(',')}, ${AB_REPS} rounds each
-  xrelay uses BENCH_REDIS_URL (default redis://127.0.0.1:6379, loopback only)`
+  xrelay uses BENCH_REDIS_URL (default redis://127.0.0.1:6379, loopback only)
+  yjs: --scenarios=yjs --servers=node,ywebrtc (y-webrtc's protocol on our /yjs and on y-webrtc's own server)`
 
 const FLAGS = new Set(['quick', 'scenarios', 'servers', 'reps', 'idle-reps', 'workers', 'peers', 'peers2', 'storm-peers', 'rounds', 'churn', 'hold', 'rate', 'duration', 'handshakes', 'mints', 'cold-starts', 'max-minutes', 'out', 'no-build', 'ab'])
 

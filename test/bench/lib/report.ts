@@ -69,6 +69,13 @@ export function rows(o: Options): Row[] {
     r('xrelay.oneSteadyCpuUsPerMsg', `xrelay, 1 instance, ${o.rate}/s: CPU per signal, it + redis (µs)`, 1, 'lower'),
     r('xrelay.crossRatio', 'xrelay: CPU per signal, 2 instances / 1 instance (x)', 2, 'lower'),
     r('xrelay.redisIdleCpuPct', 'xrelay: redis-server CPU in a quiet second before (% core)', 1, 'lower'),
+    r('yjs.connectRate', `yjs, rooms of 4: connect + subscribe rate, ${k(o.peers)} subscribers (peers/s)`, 0, 'higher'),
+    r('yjs.rssKbPerPeer', `yjs, rooms of 4: idle RSS per subscriber at ${k(o.peers)} (KB)`, 2, 'lower'),
+    r('yjs.heapKbPerPeer', `yjs, rooms of 4: idle JS heap per subscriber at ${k(o.peers)} (KB)`, 2, 'lower'),
+    r('yjs.cpuUsPerPublish', 'yjs, rooms of 4: server CPU per publish, 4 deliveries (µs)', 1, 'lower'),
+    r('yjs.cpuUsPerDelivery', 'yjs, rooms of 4: server CPU per delivered publish (µs)', 2, 'lower'),
+    r('yjs.publishesPerSec', 'yjs, rooms of 4: publishes/s (all peers at once)', 0, 'higher'),
+    r('yjs.heapKbPerClosedPeer', 'yjs: JS heap still held per closed subscriber, after GC (KB)', 2, 'lower'),
   ]
 }
 

@@ -11,7 +11,8 @@ export { newSecrets, oursEnv, useBundleDir, type Secrets, type StartOptions } fr
 
 export const SERVER_KINDS = ['node', 'bun', 'peerjs', 'ywebrtc', 'bare', 'bare-nocork', 'node-exp'] as const
 export type ServerKind = (typeof SERVER_KINDS)[number]
-export type Protocol = 'ours' | 'peerjs' | 'ywebrtc' | 'bare'
+/** `yjs`: y-webrtc's own protocol on our /yjs; `ywebrtc-room`: the same on y-webrtc's server (the yjs scenario). */
+export type Protocol = 'ours' | 'peerjs' | 'ywebrtc' | 'bare' | 'yjs' | 'ywebrtc-room'
 
 export const LABELS: Record<ServerKind, string> = {
   node: 'ours (Node)',

@@ -19,7 +19,7 @@ export async function specs(t: Target, mint: Mint, count: number, idOf: (i: numb
   for (let i = 0; i < count; i++) {
     const id = idOf(i)
     const room = roomOf(i)
-    const token = t.protocol === 'ours' && mint ? await mint(id, room) : t.protocol === 'peerjs' ? randomBytes(6).toString('hex') : ''
+    const token = (t.protocol === 'ours' || t.protocol === 'yjs') && mint ? await mint(id, room) : t.protocol === 'peerjs' ? randomBytes(6).toString('hex') : ''
     out.push({ id, room, token })
   }
   return out

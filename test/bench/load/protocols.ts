@@ -120,4 +120,30 @@ const bare: Adapter = {
   },
 }
 
-export const ADAPTERS: Record<Protocol, Adapter> = { ours, peerjs, ywebrtc, bare }
+/**
+ * y-webrtc as its own client uses it: subscribe to the room, publish every signal to the room (each subscriber,
+ * the sender included, gets it and keeps those addressed to it). The same frames on y-webrtc's server and on our
+ * /yjs, which takes the room token on the URL. `signal` is unused here (it has no room): load/yjs-ops.ts builds
+ * the publishes.
+ */
+function yjsRoom(url: Adapter['url']): Adapter {
+  return {
+    url,
+    hello: (p) => [JSON.stringify({ type: 'subscribe', topics: [p.room] }), JSON.stringify({ type: 'ping' })],
+    isReady: (m) => m?.type === 'pong',
+    signal: () => {
+      throw new Error('yjs protocols publish to the room: use load/yjs-ops.ts')
+    },
+    heartbeat: JSON.stringify({ type: 'ping' }),
+    decode: ywebrtc.decode,
+  }
+}
+
+export const ADAPTERS: Record<Protocol, Adapter> = {
+  ours,
+  peerjs,
+  ywebrtc,
+  bare,
+  yjs: yjsRoom((port, p) => `ws://127.0.0.1:${port}/yjs?token=${p.token}`),
+  'ywebrtc-room': yjsRoom((port) => `ws://127.0.0.1:${port}/`),
+}

@@ -8,6 +8,7 @@ import { closePeer, connectPeer, inPool, target, type Peer, type Target } from '
 import type { PeerSpec } from './protocols.js'
 import { steady, storm } from './signal-ops.js'
 import { tokenMinter } from './tokens.js'
+import { publishes } from './yjs-ops.js'
 
 interface State {
   index: number
@@ -101,6 +102,7 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
   },
   storm: async (a) => storm(T(), complete(), num(a, 'rounds'), num(a, 'ice'), num(a, 'deadlineMs'), a.crossOnly === true),
   steady: async (a) => steady(T(), complete(), num(a, 'rate'), num(a, 'durationMs'), a.crossOnly === true),
+  publishes: async (a) => publishes(complete(), num(a, 'perPeer'), num(a, 'deadlineMs')),
   /** Mints the tokens of the next churn or handshake run, so that minting is not timed. */
   async prepare(a) {
     const t = T()

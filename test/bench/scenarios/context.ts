@@ -1,6 +1,6 @@
 /** @module What every scenario gets, and the common server lifecycle around one measured run. */
 import type { Options } from '../lib/args.js'
-import { protocolOf, startServer, type RunningServer, type Secrets, type ServerKind } from '../lib/servers.js'
+import { protocolOf, startServer, type Protocol, type RunningServer, type Secrets, type ServerKind } from '../lib/servers.js'
 import type { WorkerPool } from '../lib/workers.js'
 
 export interface Ctx {
@@ -45,13 +45,21 @@ export function withServer(ctx: Ctx, kind: ServerKind, fn: (srv: RunningServer) 
 
 /**
  * `count` fresh servers of one kind, started one after the other with `env` added; the workers are pointed
- * at the first (a `connect` can send some peers to another with `altPort`). Clients close before servers.
+ * at the first (a `connect` can send some peers to another with `altPort`) and speak `protocol` (by default the
+ * server's own). Clients close before servers.
  */
-export async function withServers(ctx: Ctx, kind: ServerKind, count: number, env: Record<string, string>, fn: (srvs: RunningServer[]) => Promise<RunResult>): Promise<RunResult> {
+export async function withServers(
+  ctx: Ctx,
+  kind: ServerKind,
+  count: number,
+  env: Record<string, string>,
+  fn: (srvs: RunningServer[]) => Promise<RunResult>,
+  protocol: Protocol = protocolOf(kind),
+): Promise<RunResult> {
   const srvs: RunningServer[] = []
   try {
     for (let i = 0; i < count; i++) srvs.push(await startServer(kind, { secrets: ctx.secrets, env }))
-    await ctx.pool.all('setup', (i) => ({ index: i, protocol: protocolOf(kind), port: srvs[0]!.port, secret: ctx.secrets.secret }), 10_000)
+    await ctx.pool.all('setup', (i) => ({ index: i, protocol, port: srvs[0]!.port, secret: ctx.secrets.secret }), 10_000)
     const r = await fn(srvs)
     r.metrics.startMs = srvs[0]!.coldStartMs
     return r

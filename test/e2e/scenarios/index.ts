@@ -11,6 +11,7 @@ import { meshScenarios } from './mesh.js'
 import { roomScenarios } from './rooms.js'
 import { seedFlowScenarios } from './seed-flow.js'
 import { sessionScenarios } from './sessions.js'
+import { yjsScenarios } from './yjs.js'
 
 const AREAS: ((target: Target) => void)[] = [
   seedFlowScenarios,
@@ -22,6 +23,7 @@ const AREAS: ((target: Target) => void)[] = [
   lifecycleScenarios,
   roomScenarios,
   sessionScenarios,
+  yjsScenarios,
 ]
 
 /** Defines the whole suite for one target, skipped (visibly, or failing under REQUIRE_ALL_COMPONENTS=1) when it cannot run here. */
