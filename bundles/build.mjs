@@ -25,8 +25,8 @@ const requireShim = "import { createRequire as __createRequire } from 'node:modu
 const browser = { ...common, platform: 'browser', format: 'esm', target: 'chrome120', minify: true }
 
 const [, , client] = await Promise.all([
-  build({ ...common, ...server, entryPoints: ['src/runtime/node.ts'], outfile: 'bundles/node.mjs', platform: 'node', format: 'esm', target: 'node20', banner: { js: requireShim } }),
-  build({ ...common, ...server, entryPoints: ['src/runtime/bun.ts'], outfile: 'bundles/bun.js', platform: 'node', format: 'esm', target: 'esnext', external: ['bun', 'esbuild'], banner: { js: requireShim } }),
+  build({ ...common, ...server, entryPoints: ['src/runtime/node/main.ts'], outfile: 'bundles/node.mjs', platform: 'node', format: 'esm', target: 'node20', banner: { js: requireShim } }),
+  build({ ...common, ...server, entryPoints: ['src/runtime/bun/main.ts'], outfile: 'bundles/bun.js', platform: 'node', format: 'esm', target: 'esnext', external: ['bun', 'esbuild'], banner: { js: requireShim } }),
   build({ ...browser, entryPoints: ['src/client/index.ts'], outfile: 'bundles/client.js', write: false }),
   build({ ...browser, entryPoints: ['src/demo/script.ts'], outfile: 'bundles/demo.js', sourcemap: false }),
   // Portability guard: the core must bundle for a neutral platform (fails on any node: import).

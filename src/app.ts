@@ -26,7 +26,7 @@ import { securityWarnings } from './ops/startup-warnings.js'
 import { roomRoutes } from './rooms/routes.js'
 import type { Timer } from './lib/scheduler.js'
 import { createSignaling } from './signaling/core.js'
-import { websocketHandlers, WsPort } from './signaling/route.js'
+import { websocketHandlers } from './signaling/route.js'
 import { PRODUCT_NAME, VERSION } from './version.js'
 import { createYjs } from './yjs/hub.js'
 import { yjsHandlers } from './yjs/route.js'
@@ -74,11 +74,12 @@ export function createApp(deps: AppDeps) {
     signaling,
     logger,
     upgradeWebSocket: deps.upgradeWebSocket,
+    socketPort: deps.socketPort,
     ipOf,
     isDraining,
     isMemoryCritical: () => monitor.status === 'critical',
   })
-  const yjsRoute = yjsHandlers({ config, yjs, tokens, store: backend.rooms, clock, logger, metrics: metrics.yjs, audit, upgradeWebSocket: deps.upgradeWebSocket, socketPort: (ws) => new WsPort(ws), ipOf })
+  const yjsRoute = yjsHandlers({ config, yjs, tokens, store: backend.rooms, clock, logger, metrics: metrics.yjs, audit, upgradeWebSocket: deps.upgradeWebSocket, socketPort: deps.socketPort, ipOf })
 
   const app = new Hono()
   app.onError(errorHandler(logger))
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps) {
   }
   if (config.demo && deps.demoScript) app.route('/demo', demoRoutes(deps.demoScript))
   app.get('/ws', ws[0], ws[1])
+  app.get('/ws/:room', ws[0], ws[1])
   app.get('/yjs', ws[0], ...yjsRoute)
   app.get('/', async (c, next) => (c.req.header('upgrade') ? next() : c.json({ name: PRODUCT_NAME, version: VERSION, status: draining ? 'draining' : 'running', docs: '/api/info' })), ws[0], ws[1])
 
@@ -108,6 +110,7 @@ export function createApp(deps: AppDeps) {
   signalingApp.onError(errorHandler(logger))
   signalingApp.notFound(notFound)
   signalingApp.get('/yjs', ws[0], ...yjsRoute)
+  signalingApp.get('/ws/:room', ws[0], ws[1])
   signalingApp.get('*', ws[0], ws[1])
 
   const timers: Timer[] = []

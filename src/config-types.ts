@@ -35,7 +35,7 @@ export interface Config {
   trustProxyHops: number
   /** Peers whose X-Forwarded-For is believed (addresses or CIDR ranges); null = any peer. */
   trustedProxies: string[] | null
-  /** Node's HTTP timeouts, enforced within a second (runtime/node-http-guard.ts). */
+  /** Node's HTTP timeouts, enforced within a second (runtime/node/http-guard.ts). */
   http: { headersTimeoutMs: number; requestTimeoutMs: number }
   rooms: { inactivityMs: number; emptyGraceMs: number; maxPeers: number; maxRooms: number }
   ws: {

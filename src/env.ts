@@ -1,12 +1,13 @@
 /** @module The dependencies createApp takes, and the Hono Env the routes share. */
 import type { Context } from 'hono'
-import type { UpgradeWebSocket } from 'hono/ws'
+import type { UpgradeWebSocket, WSContext } from 'hono/ws'
 import type { Store } from 'hono-rate-limiter'
 import type { BearerHash } from './auth/guards.js'
 import type { Hs256MacFactory } from './auth/hs256.js'
 import type { Config } from './config.js'
 import type { Scheduler } from './lib/scheduler.js'
 import type { Logger } from './lib/logger.js'
+import type { SocketPort } from './signaling/connection.js'
 import type { Backend } from './storage/types.js'
 
 export interface MemoryReading {
@@ -23,8 +24,10 @@ export interface AppDeps {
   scheduler: Scheduler
   logger: Logger
   instanceId: string
-  /** The runtime's WebSocket upgrade helper (our Node and Bun adapters in src/runtime/, hono/cloudflare-workers). */
+  /** The runtime's WebSocket upgrade helper (`upgradeWebSocket` of src/runtime/<runtime>/). */
   upgradeWebSocket: UpgradeWebSocket
+  /** The core's view of one of the runtime's sockets (`socketPort` of src/runtime/<runtime>/). */
+  socketPort: (ws: WSContext) => SocketPort
   /** The TCP peer's address as the runtime sees it (getConnInfo), or null. */
   getRemoteAddress: (c: Context) => string | null
   /** Process memory in bytes; null where the runtime cannot tell (Workers). */

@@ -43,6 +43,8 @@ export interface PresenceEvent {
 export class Connection {
   /** Owner: this class (the transitions below). */
   state: ConnectionState = 'pending'
+  /** Owner: lifecycle.ts (at open). The room the upgrade URL named (`/ws?room=`, `/ws/<id>`): the token must be for it. */
+  urlRoom: string | null = null
   /** Owner: this class, through `join`. Null until the handshake joins a room. */
   roomId: string | null = null
   userId: string | null = null

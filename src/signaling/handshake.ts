@@ -117,7 +117,9 @@ export class Handshake {
       return null
     }
     const c = verified.claims
-    if ((claimedUser && claimedUser !== c.userId) || (claimedRoom && claimedRoom !== c.roomId)) {
+    // The room on the upgrade URL binds the socket as a room id in the frame does (on Workers it chose the object).
+    const urlRoom = conn.urlRoom
+    if ((claimedUser && claimedUser !== c.userId) || (claimedRoom && claimedRoom !== c.roomId) || (urlRoom !== null && urlRoom !== c.roomId)) {
       this.failAuth(conn, 'token_mismatch', c.userId, c.roomId)
       return null
     }

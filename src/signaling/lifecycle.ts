@@ -56,8 +56,9 @@ export class Lifecycle {
   constructor(private readonly d: LifecycleDeps) {}
 
   /** A socket finished its WebSocket handshake. */
-  open(socket: SocketPort, ip: string | null): Connection {
+  open(socket: SocketPort, ip: string | null, urlRoom: string | null = null): Connection {
     const conn = new Connection(randomId(), ip, socket, this.d.clock.now(), this.d.config.ws.messageBurst)
+    conn.urlRoom = urlRoom
     this.d.handshake().armTimeout(conn)
     this.d.registry.add(conn)
     return conn

@@ -1,5 +1,5 @@
 /**
- * @module The WebSocket endpoint: admission checks before the upgrade (draining, Origin, memory,
+ * @module The WebSocket endpoint: admission checks before the upgrade (the room on the URL, draining, Origin, memory,
  * capacity, per-IP), then the runtime's upgradeWebSocket wired to the sessions.
  */
 import type { Context, MiddlewareHandler } from 'hono'
@@ -8,36 +8,18 @@ import type { Config } from '../config.js'
 import { httpError, type ErrorCode } from '../errors.js'
 import type { Logger } from '../lib/logger.js'
 import type { AppDeps } from '../env.js'
-import type { Connection, SocketPort } from './connection.js'
+import { isId } from '../protocol/rules.js'
+import type { Connection } from './connection.js'
 import type { Signaling } from './core.js'
 
-const OPEN = 1
-
-type RawSocket = { terminate?: () => void; bufferedAmount?: unknown; getBufferedAmount?: () => number } | undefined
-
-/** The core's view of a runtime socket. A class rather than five closures: idle peers are most of our memory. */
-export class WsPort implements SocketPort {
-  constructor(private readonly ws: WSContext) {}
-  send(frame: string) {
-    this.ws.send(frame)
-  }
-  close(code: number, reason: string) {
-    this.ws.close(code, reason)
-  }
-  terminate() {
-    const raw = this.ws.raw as RawSocket
-    if (typeof raw?.terminate === 'function') raw.terminate()
-    else this.ws.close(4008, 'slow consumer')
-  }
-  bufferedAmount() {
-    // Bun's sockets have a method, not the property.
-    const raw = this.ws.raw as RawSocket
-    if (typeof raw?.getBufferedAmount === 'function') return raw.getBufferedAmount()
-    return typeof raw?.bufferedAmount === 'number' ? raw.bufferedAmount : 0
-  }
-  isOpen() {
-    return this.ws.readyState === OPEN
-  }
+/** The room an upgrade URL names: `/ws/<id>` or `?room=<id>`; null when it names none, undefined when it is invalid. */
+export function roomOfUrl(c: Context): string | null | undefined {
+  const inPath = c.req.param('room')
+  const inQuery = c.req.query('room')
+  const room = inPath ?? inQuery
+  if (room === undefined) return null
+  if (inPath !== undefined && inQuery !== undefined && inPath !== inQuery) return undefined
+  return isId(room) ? room : undefined
 }
 
 /** Whether a browser Origin may open a socket. Native clients send no Origin and are let through. */
@@ -51,6 +33,7 @@ export interface WsRouteDeps {
   signaling: Signaling
   logger: Logger
   upgradeWebSocket: AppDeps['upgradeWebSocket']
+  socketPort: AppDeps['socketPort']
   ipOf: (c: Context) => string | null
   isDraining: () => boolean
   isMemoryCritical: () => boolean
@@ -63,6 +46,7 @@ export function websocketHandlers(d: WsRouteDeps): [MiddlewareHandler, Middlewar
   }
   const admit: MiddlewareHandler = async (c, next) => {
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') refuse('upgrade_required')
+    if (roomOfUrl(c) === undefined) refuse('invalid_room')
     if (d.isDraining()) refuse('draining')
     if (!originAllowed(d.config, c.req.header('origin'))) refuse('origin_not_allowed')
     if (d.isMemoryCritical()) refuse('memory_critical')
@@ -77,9 +61,10 @@ export function websocketHandlers(d: WsRouteDeps): [MiddlewareHandler, Middlewar
   const { lifecycle, inbound, out } = d.signaling
   const upgrade = d.upgradeWebSocket((c) => {
     const ip = d.ipOf(c)
+    const room = roomOfUrl(c) ?? null
     let conn: Connection | null = null
     // Workers never fires onOpen, so the first message registers the socket too.
-    const ensure = (ws: WSContext) => (conn ??= lifecycle.open(new WsPort(ws), ip))
+    const ensure = (ws: WSContext) => (conn ??= lifecycle.open(d.socketPort(ws), ip, room))
     return {
       onOpen: (_evt, ws) => {
         ensure(ws)

@@ -1,4 +1,4 @@
-/** @module Runs the real Bun entry (`bun src/runtime/bun.ts`) as a child process with test settings, waiting on its output by event. */
+/** @module Runs the real Bun entry (`bun src/runtime/bun/main.ts`) as a child process with test settings, waiting on its output by event. */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { scanForTokens } from './leaks.js'
@@ -24,7 +24,7 @@ export interface BunProcess {
 
 /** Starts the Bun entry from source with test settings plus `env`; resolves once it printed READY. */
 export async function startBun(env: Record<string, string> = {}): Promise<BunProcess> {
-  const child = spawn(BUN_PATH, ['src/runtime/bun.ts'], {
+  const child = spawn(BUN_PATH, ['src/runtime/bun/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

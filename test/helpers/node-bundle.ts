@@ -28,7 +28,7 @@ async function buildOnce(): Promise<string> {
   const partial = `${outfile}.${process.pid}.partial`
   await build({
     absWorkingDir: ROOT,
-    entryPoints: ['src/runtime/node.ts'],
+    entryPoints: ['src/runtime/node/main.ts'],
     outfile: partial,
     bundle: true,
     platform: 'node',

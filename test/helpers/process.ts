@@ -1,5 +1,5 @@
 /**
- * @module Runs the real Node entry (src/runtime/node.ts via tsx) as a child process with a controlled env,
+ * @module Runs the real Node entry (src/runtime/node/main.ts via tsx) as a child process with a controlled env,
  * waiting on its output and exit by event, never by sleeping.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -21,12 +21,12 @@ export interface ServerProcess {
 }
 
 /**
- * Spawns `node [nodeArgs] --import tsx src/runtime/node.ts` in the repo with only PATH/HOME/TMPDIR
+ * Spawns `node [nodeArgs] --import tsx src/runtime/node/main.ts` in the repo with only PATH/HOME/TMPDIR
  * inherited, plus `env`. Values set to '' stay set, so a stray .env file cannot fill them in.
  */
 export function spawnServer(env: Record<string, string>, nodeArgs: string[] = []): ServerProcess {
   const inherited = Object.fromEntries(['PATH', 'HOME', 'TMPDIR'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])))
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/runtime/node.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/runtime/node/main.ts'], {
     cwd: ROOT,
     env: { ...inherited, HOST: '127.0.0.1', SIGNALING_PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -101,7 +101,7 @@ export type RedisServer = Awaited<ReturnType<typeof startRedisServer>>
  */
 export async function startInstance(env: Record<string, string>, options: { bundled?: boolean } = {}) {
   const output: string[] = []
-  const entry = options.bundled ? [await nodeBundle()] : ['--import', 'tsx', 'src/runtime/node.ts']
+  const entry = options.bundled ? [await nodeBundle()] : ['--import', 'tsx', 'src/runtime/node/main.ts']
   const child = spawn(process.execPath, entry, {
     env: {
       PATH: process.env.PATH,

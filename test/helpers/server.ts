@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../../src/lib/logger.js'
 import { randomId } from '../../src/lib/ids.js'
 import { systemScheduler } from '../../src/lib/scheduler.js'
 import { createBackend } from '../../src/runtime/backend.js'
-import { startNodeServer, type NodeServerOptions, type RunningServer } from '../../src/runtime/node-server.js'
+import { startNodeServer, type NodeServerOptions, type RunningServer } from '../../src/runtime/node/server.js'
 import type { Backend } from '../../src/storage/types.js'
 import { scanForTokens } from './leaks.js'
 

@@ -1,5 +1,5 @@
 /**
- * @module What is particular to the real Bun entry (`bun src/runtime/bun.ts`), over real sockets: relay order through
+ * @module What is particular to the real Bun entry (`bun src/runtime/bun/main.ts`), over real sockets: relay order through
  * the per-tick write batch, frames to a peer that just closed, non-WebSocket and malformed upgrades, the Redis backend,
  * and the SIGTERM drain's exit code. Everything a client sees on every runtime is in the scenario suite
  * (test/e2e/suite.bun.test.ts).

@@ -3,7 +3,7 @@
  * runs on Node, so Bun.serve cannot run in process; bun-server.test.ts covers the same paths over real sockets).
  */
 import { describe, expect, it } from 'vitest'
-import { BunSocket, WriteBatch, type ServerWebSocket } from '../../src/runtime/bun-socket.js'
+import { BunSocket, WriteBatch, type ServerWebSocket } from '../../src/runtime/bun/socket.js'
 
 /** Records writes as uWS would see them: `cork` groups the sends made inside it into one write. */
 function fakeSocket(socket: BunSocket) {

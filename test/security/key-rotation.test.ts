@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createResumeTokens } from '../../src/auth/resume-tokens.js'
 import { createTokenService } from '../../src/auth/tokens.js'
 import { createManualClock } from '../../src/lib/clock.js'
-import { nodeHs256 } from '../../src/runtime/node-crypto.js'
+import { nodeHs256 } from '../../src/runtime/node/crypto.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { TestClient } from '../helpers/ws-client.js'
 

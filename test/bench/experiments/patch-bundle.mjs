@@ -9,7 +9,7 @@ import { join } from 'node:path'
 
 const PATCHES = {
   /**
-   * handleUpgrades (src/runtime/node-upgrade.ts): the `close` and `error` listeners it leaves on the socket
+   * handleUpgrades (src/runtime/node/upgrade.ts): the `close` and `error` listeners it leaves on the socket
    * are closures of the upgrade listener, so they keep its scope (req, env, head, timer) for the socket's life.
    */
   'upgrade-scope': [

@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { base64url } from 'jose'
 import { createTokenService, type TokenService } from '../../../src/auth/tokens.js'
 import { systemClock } from '../../../src/lib/clock.js'
-import { nodeHs256 } from '../../../src/runtime/node-crypto.js'
+import { nodeHs256 } from '../../../src/runtime/node/crypto.js'
 
 const SECRET = 'micro-secret-0123456789-abcdefghijklmnopqrstuvwxyz'
 const options = { secret: SECRET, issuer: 'octatecode-p2p-backend', audience: 'octatecode-p2p-signaling', ttlSeconds: 3600, clock: systemClock }

@@ -9,7 +9,7 @@ import { SignJWT, UnsecuredJWT, base64url, decodeJwt, decodeProtectedHeader } fr
 import { describe, expect, it } from 'vitest'
 import { createTokenService, type VerifyResult } from '../../../src/auth/tokens.js'
 import { createManualClock } from '../../../src/lib/clock.js'
-import { nodeHs256 } from '../../../src/runtime/node-crypto.js'
+import { nodeHs256 } from '../../../src/runtime/node/crypto.js'
 
 const SECRET = 'unit-secret-0123456789-abcdefghijklmnopqrstuvwxyz'
 /** The secret being rotated out: both services below accept what it signed. */

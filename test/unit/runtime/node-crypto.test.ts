@@ -1,7 +1,7 @@
 /** node:crypto HMAC for room tokens: the same MAC WebCrypto computes for jose, keyed the same way. */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { nodeHs256 } from '../../../src/runtime/node-crypto.js'
+import { nodeHs256 } from '../../../src/runtime/node/crypto.js'
 
 async function webCryptoMac(secret: string, input: string): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])

@@ -3,7 +3,7 @@
  * on the relay path); collectors copy them into prom-client metrics at scrape time.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
-import type { App } from '../app.js'
+import type { App } from '../../app.js'
 
 /** Sets a labelled counter to the core's running totals (counters only ever grow, so this is safe). */
 function mirror(counter: Counter<'key'>, totals: Record<string, number>) {

@@ -6,19 +6,20 @@ import { createAdaptorServer } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createApp } from '../app.js'
-import type { Config } from '../config.js'
-import { systemScheduler, type Scheduler } from '../lib/scheduler.js'
-import { randomId } from '../lib/ids.js'
-import { createLogger, type Logger } from '../lib/logger.js'
-import type { Backend } from '../storage/types.js'
-import { createBackend } from './backend.js'
-import { createDemoScriptLoader } from './demo-script.js'
-import { nodeHs256, nodeSha256Hex } from './node-crypto.js'
-import { createConnectionGuard, guardedServerOptions, type HttpGuardOptions } from './node-http-guard.js'
-import { handleUpgrades, upgradeWebSocket } from './node-upgrade.js'
-import { createWsServer, startPinging } from './node-ws.js'
+import { createApp } from '../../app.js'
+import type { Config } from '../../config.js'
+import { systemScheduler, type Scheduler } from '../../lib/scheduler.js'
+import { randomId } from '../../lib/ids.js'
+import { createLogger, type Logger } from '../../lib/logger.js'
+import type { Backend } from '../../storage/types.js'
+import { createBackend } from '../backend.js'
+import { createDemoScriptLoader } from '../demo-script.js'
+import { nodeHs256, nodeSha256Hex } from './crypto.js'
+import { createConnectionGuard, guardedServerOptions, type HttpGuardOptions } from './http-guard.js'
+import { handleUpgrades, upgradeWebSocket } from './upgrade.js'
+import { createWsServer, startPinging } from './ws.js'
 import { createPrometheus } from './prometheus.js'
+import { socketPort } from './socket-port.js'
 
 export interface NodeServerOptions {
   logger?: Logger
@@ -54,6 +55,7 @@ export async function startNodeServer(config: Config, opts: NodeServerOptions = 
     logger,
     instanceId,
     upgradeWebSocket,
+    socketPort,
     getRemoteAddress: (c) => getConnInfo(c).remote.address ?? null,
     readMemory: () => process.memoryUsage(),
     gc,

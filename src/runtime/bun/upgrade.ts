@@ -9,8 +9,8 @@
 import type { Context } from 'hono'
 import type { ConnInfo } from 'hono/conninfo'
 import { defineWebSocketHelper, type WSEvents } from 'hono/ws'
-import { errorResponse, nonWebSocketUpgrade } from '../errors.js'
-import { BunSocket, WriteBatch, type ServerWebSocket } from './bun-socket.js'
+import { errorResponse, nonWebSocketUpgrade } from '../../errors.js'
+import { BunSocket, WriteBatch, type ServerWebSocket } from './socket.js'
 
 /** What we use of Bun's Server, which Bun passes to `fetch` as its second argument (Hono's `c.env`). */
 export interface BunServer {
@@ -44,9 +44,21 @@ export interface BunWebSocketOptions {
   onError: (err: unknown) => void
 }
 
-/** `upgradeWebSocket` for the app and the `websocket` handlers for Bun.serve, sharing one write batch. */
-export function createBunWebSocket(o: BunWebSocketOptions) {
-  const batch = new WriteBatch()
+/** One write batch per process: every socket's writes of an event-loop turn go out together. */
+const batch = new WriteBatch()
+
+/** Hono's `upgradeWebSocket` on Bun.serve (c.env is Bun's Server). */
+export const upgradeWebSocket = defineWebSocketHelper<BunSocket>((c, events: WSEvents<BunSocket>) => {
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return
+  const protocol = c.req.header('sec-websocket-protocol')?.split(',')[0]?.trim() ?? ''
+  const data = new BunSocket(events, protocol, batch)
+  if ((c.env as BunServer).upgrade(c.req.raw, { data })) return new Response(null)
+  // No Sec-WebSocket-Key and the like (a wrong Sec-WebSocket-Version Bun answers itself, with 426).
+  return errorResponse('upgrade_required', { status: 400, message: 'Invalid WebSocket handshake', headers: { connection: 'close' } })
+})
+
+/** The `websocket` handlers for Bun.serve, for sockets that `upgradeWebSocket` accepted. */
+export function websocketHandlers(o: BunWebSocketOptions) {
   const guard = <E>(handler: ((evt: E, ws: BunSocket['ctx']) => void) | undefined, evt: E, socket: BunSocket) => {
     try {
       handler?.(evt, socket.ctx)
@@ -54,17 +66,7 @@ export function createBunWebSocket(o: BunWebSocketOptions) {
       o.onError(err)
     }
   }
-
-  const upgradeWebSocket = defineWebSocketHelper<BunSocket>((c, events: WSEvents<BunSocket>) => {
-    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return
-    const protocol = c.req.header('sec-websocket-protocol')?.split(',')[0]?.trim() ?? ''
-    const data = new BunSocket(events, protocol, batch)
-    if ((c.env as BunServer).upgrade(c.req.raw, { data })) return new Response(null)
-    // No Sec-WebSocket-Key and the like (a wrong Sec-WebSocket-Version Bun answers itself, with 426).
-    return errorResponse('upgrade_required', { status: 400, message: 'Invalid WebSocket handshake', headers: { connection: 'close' } })
-  })
-
-  const websocket = {
+  return {
     maxPayloadLength: o.maxPayloadLength,
     perMessageDeflate: false,
     // Our check (Outbound.send) closes at maxBufferedBytes; one frame may go past it before that.
@@ -93,7 +95,6 @@ export function createBunWebSocket(o: BunWebSocketOptions) {
       })
     },
   }
-  return { upgradeWebSocket, websocket }
 }
 
-export type BunWebSocketHandler = ReturnType<typeof createBunWebSocket>['websocket']
+export type BunWebSocketHandler = ReturnType<typeof websocketHandlers>

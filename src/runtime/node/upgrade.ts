@@ -10,7 +10,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { defineWebSocketHelper, WSContext, type WSEvents, type WSReadyState } from 'hono/ws'
 import type { WebSocket, WebSocketServer } from 'ws'
-import { errorResponse, nonWebSocketUpgrade } from '../errors.js'
+import { errorResponse, nonWebSocketUpgrade } from '../../errors.js'
 
 /** How long an upgrade may take from request to handshake before its socket is destroyed. */
 const UPGRADE_TIMEOUT_MS = 10_000

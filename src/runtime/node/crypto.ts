@@ -3,7 +3,7 @@
  * hops to the thread pool on every sign and verify; node:crypto computes the same MAC on the calling thread.
  */
 import { createHash, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
-import type { Hs256Mac } from '../auth/hs256.js'
+import type { Hs256Mac } from '../../auth/hs256.js'
 
 /** An `Hs256Mac` keyed with `secret` encoded as UTF-8, as jose's `importKey('raw', TextEncoder...)` keys it. */
 export function nodeHs256(secret: string): Hs256Mac {

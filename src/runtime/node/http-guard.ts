@@ -13,7 +13,7 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerOptions } from 'node:http'
 import type { Socket } from 'node:net'
 import type { WebSocketServer } from 'ws'
-import { errorBody, ERRORS, type ErrorCode } from '../errors.js'
+import { errorBody, ERRORS, type ErrorCode } from '../../errors.js'
 
 export interface HttpGuardOptions {
   headersTimeoutMs: number
