@@ -4,6 +4,7 @@
  */
 import type { ErrorCode } from '../errors.js'
 import type { Timer } from '../lib/scheduler.js'
+import type { PeerRecord } from '../storage/records.js'
 import { createBucket, type TokenBucket } from '../lib/token-bucket.js'
 
 /** What the core needs from a runtime socket. */
@@ -15,6 +16,8 @@ export interface SocketPort {
   /** Bytes queued but not yet written, where the runtime exposes it. */
   bufferedAmount(): number
   isOpen(): boolean
+  /** The socket joined as `peer` (or resumed as it): a runtime that may evict its memory keeps it (Workers' attachment). */
+  identify?(peer: PeerRecord): void
 }
 
 /**

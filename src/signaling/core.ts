@@ -97,6 +97,7 @@ export function createSignaling(d: SignalingDeps) {
     inbound,
     out,
     away,
+    presence,
 
     /** Subscribes to this instance's own channel (relays and control addressed to it). */
     async start() {

@@ -157,6 +157,7 @@ export class Handshake {
       return this.failAuth(conn, joined.reason, c.userId, c.roomId)
     }
     conn.join({ roomId: c.roomId, userId: c.userId, userName })
+    conn.socket.identify?.(self)
     this.counted(conn, joined.created ? 'room created' : null, joined.replaced !== null)
     const replied = this.send(conn, await this.reply(conn, self, joined.peers, c.expiresAt, false))
     const entered = presence.enter(conn, self, joined.peers)
@@ -189,6 +190,7 @@ export class Handshake {
     const { previous } = moved
     const here = previous.instanceId === self.instanceId
     conn.join({ roomId: c.roomId, userId: c.userId, userName })
+    conn.socket.identify?.(self)
     this.d.metrics.authSuccesses++
     this.d.metrics.resumes++
     this.d.audit('auth_success', { userId: c.userId, roomId: c.roomId, reason: null, remoteAddress: conn.ip })
