@@ -7,7 +7,7 @@ import type { Target } from '../support/target.js'
 /** Resolves with the HTTP status and body an upgrade was refused with; fails if it was accepted. */
 async function refusedUpgrade(s: Stage, peer: number, headers: Record<string, string> = {}, url?: string): Promise<{ status: number; body: string }> {
   try {
-    const client = await s.open(peer, { headers, url })
+    const client = await s.open(peer, { headers, url, room: ROOM })
     await client.close()
   } catch (err) {
     const { status, body } = err as { status?: number; body?: string }
@@ -16,6 +16,9 @@ async function refusedUpgrade(s: Stage, peer: number, headers: Record<string, st
   }
   throw new Error('upgrade was accepted')
 }
+
+/** The room every socket here names on its URL: on Workers they all meet in its object, where the caps apply. */
+const ROOM = 'admission'
 
 /** Open sockets of peer `peer`'s instance, as its /api/stats counts them. */
 const connections = async (s: Stage, peer: number): Promise<number> => (await s.api('/api/stats', undefined, peer)).body.server.connections
@@ -26,15 +29,15 @@ export function admissionScenarios(target: Target) {
 
     it('refuses a third upgrade from one address with 429 too_many_connections, and accepts again after one closes', async () => {
       for (let instance = 0; instance < s.instances; instance++) {
-        const first = await s.open(instance)
-        const second = await s.open(instance + s.instances)
+        const first = await s.open(instance, { room: ROOM })
+        const second = await s.open(instance + s.instances, { room: ROOM })
         const refused = await refusedUpgrade(s, instance)
         expect(refused.status).toBe(429)
         expect(JSON.parse(refused.body)).toMatchObject({ code: 'too_many_connections' })
         await first.close()
         // The server forgets the socket when it sees the close, which may follow the client's view a little.
         await until(async () => (await connections(s, instance)) === 1, 'the server saw the close')
-        const third = await s.open(instance)
+        const third = await s.open(instance, { room: ROOM })
         await third.close()
         await second.close()
         await until(async () => (await connections(s, instance)) === 0, 'the server saw every close')
@@ -47,12 +50,12 @@ export function admissionScenarios(target: Target) {
         expect(refused.status).toBe(403)
         expect(JSON.parse(refused.body)).toEqual({ error: 'Origin not allowed', code: 'origin_not_allowed' })
         for (const headers of [{ origin: 'https://app.example' }, {}] as Record<string, string>[]) {
-          const client = await s.open(peer, { headers })
+          const client = await s.open(peer, { headers, room: ROOM })
           expect(client.ws.readyState).toBe(client.ws.OPEN)
           await client.close()
         }
         // The refusal comes before any socket exists, on every WebSocket path.
-        const root = await refusedUpgrade(s, peer, { origin: 'https://app.example.evil.example' }, s.ws(peer, '/'))
+        const root = await refusedUpgrade(s, peer, { origin: 'https://app.example.evil.example' }, s.ws(peer, `/?room=${ROOM}`))
         expect(root.status).toBe(403)
       }
     })
@@ -62,25 +65,27 @@ export function admissionScenarios(target: Target) {
   describe('sockets waiting to authenticate (MAX_PENDING_CONNECTIONS_PER_IP=3, MAX_PENDING_CONNECTIONS=5, TRUST_PROXY=1)', () => {
     const s = deploy(target, { MAX_PENDING_CONNECTIONS_PER_IP: '3', MAX_PENDING_CONNECTIONS: '5', TRUST_PROXY: '1' })
     const from = (ip: string) => ({ 'x-forwarded-for': ip })
+    const itBehindProxy = itWith(target, 'trustProxy')
 
-    it('refuses a 4th silent socket from one address with 429 too_many_pending; a socket that joins frees its place', async () => {
+    itBehindProxy('refuses a 4th silent socket from one address with 429 too_many_pending; a socket that joins frees its place', async () => {
       for (let instance = 0; instance < s.instances; instance++) {
-        const silent = [await s.open(instance, { headers: from('203.0.113.1') }), await s.open(instance, { headers: from('203.0.113.1') })]
-        const joining = await s.open(instance, { headers: from('203.0.113.1') })
+        const pending = { headers: from('203.0.113.1'), room: 'pending' }
+        const silent = [await s.open(instance, pending), await s.open(instance, pending)]
+        const joining = await s.open(instance, pending)
         const refused = await refusedUpgrade(s, instance, from('203.0.113.1'))
         expect(refused.status).toBe(429)
         expect(JSON.parse(refused.body)).toEqual({ code: 'too_many_pending', error: expect.any(String) })
         joining.send({ type: 'auth', data: { token: await s.token('alice', 'pending', { peer: instance + 1 }) } })
         expect((await joining.next('auth')).data?.status).toBe('authenticated')
-        const fourth = await s.open(instance, { headers: from('203.0.113.1') })
+        const fourth = await s.open(instance, pending)
         await Promise.all([...silent, joining, fourth].map((c) => c.close()))
       }
     })
 
-    it('refuses the 6th silent socket of the instance with 503 server_busy, whatever its address', async () => {
+    itBehindProxy('refuses the 6th silent socket of the instance with 503 server_busy, whatever its address', async () => {
       for (let instance = 0; instance < s.instances; instance++) {
         const silent = []
-        for (let i = 0; i < 5; i++) silent.push(await s.open(instance, { headers: from(`198.51.100.${i + 1}`) }))
+        for (let i = 0; i < 5; i++) silent.push(await s.open(instance, { headers: from(`198.51.100.${i + 1}`), room: ROOM }))
         const refused = await refusedUpgrade(s, instance, from('198.51.100.99'))
         expect(refused.status).toBe(503)
         expect(JSON.parse(refused.body)).toEqual({ code: 'server_busy', error: expect.any(String) })
@@ -94,17 +99,17 @@ export function admissionScenarios(target: Target) {
   describe('failed authentications (AUTH_FAILURE_LIMIT=3, TRUST_PROXY=1)', () => {
     const s = deploy(target, { AUTH_FAILURE_LIMIT: '3', TRUST_PROXY: '1' })
 
-    it('refuses the address with 429 auth_blocked after 3 failures on that instance; other addresses are unaffected', async () => {
+    itWith(target, 'trustProxy')('refuses the address with 429 auth_blocked after 3 failures on that instance; other addresses are unaffected', async () => {
       for (let instance = 0; instance < s.instances; instance++) {
         for (let i = 0; i < 3; i++) {
-          const client = await s.open(instance, { headers: { 'x-forwarded-for': '203.0.113.50' } })
+          const client = await s.open(instance, { headers: { 'x-forwarded-for': '203.0.113.50' }, room: ROOM })
           client.send({ type: 'auth', data: { token: 'not.a.token' } })
           expect((await client.waitClose()).code).toBe(4001)
         }
         const refused = await refusedUpgrade(s, instance, { 'x-forwarded-for': '203.0.113.50' })
         expect(refused.status).toBe(429)
         expect(JSON.parse(refused.body)).toEqual({ code: 'auth_blocked', error: expect.any(String) })
-        const other = await s.open(instance, { headers: { 'x-forwarded-for': '203.0.113.51' } })
+        const other = await s.open(instance, { headers: { 'x-forwarded-for': '203.0.113.51' }, room: ROOM })
         await other.close()
       }
     })
@@ -116,7 +121,7 @@ export function admissionScenarios(target: Target) {
 
       it('refuses upgrades with 503 server_full at MAX_CONNECTIONS, per instance', async () => {
         for (let instance = 0; instance < s.instances; instance++) {
-          const first = await s.open(instance)
+          const first = await s.open(instance, { room: ROOM })
           const refused = await refusedUpgrade(s, instance)
           expect(refused.status).toBe(503)
           expect(JSON.parse(refused.body)).toMatchObject({ code: 'server_full' })

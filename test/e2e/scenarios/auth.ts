@@ -24,7 +24,7 @@ export function authScenarios(target: Target) {
 
     /** Opens a socket, sends `first`, expects the error code then the close code; the room saw nobody. */
     async function expectRejected(first: unknown, code: string, closeCode: number) {
-      const client = await s.open(attempts++)
+      const client = await s.open(attempts++, { room: ROOM })
       client.send(first)
       expect(await client.next()).toEqual({ type: 'error', data: { code, error: expect.any(String) }, timestamp: expect.any(Number) })
       expect((await client.waitClose()).code).toBe(closeCode)
@@ -83,7 +83,7 @@ export function authScenarios(target: Target) {
 
     it('closes with 4002 auth_timeout when no frame arrives within AUTH_TIMEOUT', async () => {
       for (let peer = 0; peer < s.instances; peer++) {
-        const client = await s.open(peer)
+        const client = await s.open(peer, { room: ROOM })
         const opened = Date.now()
         expect(await client.next(undefined, AUTH_TIMEOUT + 3000)).toMatchObject({ type: 'error', data: { code: 'auth_timeout' } })
         expect((await client.waitClose()).code).toBe(4002)
@@ -92,7 +92,7 @@ export function authScenarios(target: Target) {
     })
 
     it('closes with 1003 when the first frame is binary', async () => {
-      const client = await s.open(1)
+      const client = await s.open(1, { room: ROOM })
       client.ws.send(Buffer.from(JSON.stringify(auth(await s.token('alice', ROOM, { peer: 1 })))))
       expect((await client.waitClose()).code).toBe(1003)
       expect(client.all('auth')).toEqual([])
@@ -101,7 +101,7 @@ export function authScenarios(target: Target) {
 
     it('closes with 1003 on a binary frame sent while the auth frame is being checked', async () => {
       // Another room: depending on timing the join completes before the close, and is then undone.
-      const client = await s.open(0)
+      const client = await s.open(0, { room: 'side-room' })
       client.send(authFrame(await s.token('alice', 'side-room')))
       client.ws.send(Buffer.from('{"type":"heartbeat"}'))
       expect((await client.waitClose()).code).toBe(1003)
@@ -142,7 +142,7 @@ export function authScenarios(target: Target) {
 
     it('ignores privilege fields on the auth frame: identity and room come from the token', async () => {
       const token = await s.token('alice', 'extras')
-      const client = await s.open(0)
+      const client = await s.open(0, { room: 'extras' })
       const privileges = { isAdmin: true, role: 'admin', grants: { roomAdmin: true } }
       client.send({ type: 'auth', ...privileges, data: { token, ...privileges }, timestamp: Date.now() })
       const reply = await client.next()

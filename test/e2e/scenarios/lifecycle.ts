@@ -73,7 +73,7 @@ export function lifecycleScenarios(target: Target) {
 
     it('processes frames sent right after auth, before its reply, after the join', async () => {
       const { watcher } = await s.joinAll('eager', ['watcher'])
-      const eager = await s.open(1)
+      const eager = await s.open(1, { room: 'eager' })
       eager.send(authFrame(await s.token('eager', 'eager', { peer: 1 })))
       eager.send({ type: 'sdp-offer', targetUserId: 'watcher', data: { type: 'offer', sdp: 'v=0' } })
       eager.send({ type: 'heartbeat' })
@@ -89,7 +89,7 @@ export function lifecycleScenarios(target: Target) {
     describe('graceful shutdown', () => {
       itWith(target, 'drain')('closes every client of the draining instance with draining then 1001, joined or not; its peers are not announced to each other', async () => {
         const room = await s.joinAll('shutdown', ['alice', 'bob', 'carol'])
-        const pending = await s.open(0)
+        const pending = await s.open(0, { room: 'shutdown' })
         // With several instances the drained one is instance 0: alice and carol (and pending) go, bob stays.
         const going = s.instances > 1 ? { alice: room.alice, carol: room.carol } : room
         const staying = s.instances > 1 ? { bob: room.bob } : {}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { Frame } from '../../helpers/ws-client.js'
 import { expectQuiet, nextFrame } from '../support/sentinels.js'
 import { ofType, peerLeft } from '../support/scenario.js'
-import { deploy, members, userIds } from '../support/stage.js'
+import { deploy, itWith, members, userIds } from '../support/stage.js'
 import type { Target } from '../support/target.js'
 
 const any = expect.any(Number)
@@ -46,7 +46,7 @@ export function limitScenarios(target: Target) {
   describe('slow consumer (MAX_BUFFERED_BYTES=65536)', () => {
     const s = deploy(target, { MAX_BUFFERED_BYTES: '65536', MESSAGE_RATE: '100000', MESSAGE_BURST: '100000' })
 
-    it('drops a peer that stops reading once its buffer passes MAX_BUFFERED_BYTES; the sender keeps working', async () => {
+    itWith(target, 'slowConsumer')('drops a peer that stops reading once its buffer passes MAX_BUFFERED_BYTES; the sender keeps working', async () => {
       const { alice, bob } = await s.joinAll('slow', ['alice', 'bob'])
       const bobSocket = (bob.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket
       bobSocket.pause()

@@ -74,9 +74,9 @@ export function roomScenarios(target: Target) {
         // Room tokens are single-use: the racing socket and the join each get their own.
         const [racingToken, token] = [await s.token(`u${i}`, `churn-${i % 3}`, { peer: i }), await s.token(`u${i}`, `churn-${i % 3}`, { peer: i })]
         // Closed before auth, right after sending auth, and after the reply.
-        const early = await s.open(i)
+        const early = await s.open(i, { room: `churn-${i % 3}` })
         closes.push(early.close())
-        const racing = await s.open(i + 1)
+        const racing = await s.open(i + 1, { room: `churn-${i % 3}` })
         racing.send(authFrame(racingToken))
         closes.push(racing.close())
         const { client } = await s.join(`u${i}`, `churn-${i % 3}`, { token, peer: i })

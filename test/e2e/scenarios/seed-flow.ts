@@ -21,14 +21,15 @@ export function seedFlowScenarios(target: Target) {
       return { client, message: await client.next() }
     }
 
-    it('authenticates on /ws with the peer list, announces the second peer, answers heartbeats and relays an offer', async () => {
+    /** The seed's flow for two peers of doc-123 on the URL `url` gives for each. */
+    async function twoPeers(url: (peer: number) => string) {
       const aliceToken = await s.token('alice', 'doc-123', { peer: 0, userName: 'Alice' })
-      const { client: alice, message } = await seedClient(s.ws(0), 'alice', 'doc-123', aliceToken)
+      const { client: alice, message } = await seedClient(url(0), 'alice', 'doc-123', aliceToken)
       expect(message.type === 'auth' && message.data?.status === 'authenticated').toBe(true)
       expect(message).toMatchObject({ type: 'auth', userId: 'alice', roomId: 'doc-123', timestamp: any })
       expect(message.data).toMatchObject({ status: 'authenticated', userName: 'Alice', peers: [], connectionId: expect.any(String), tokenExpiresAt: any, limits: DEFAULT_LIMITS })
 
-      const { client: bob, message: bobMessage } = await seedClient(s.ws(1), 'bob', 'doc-123', await s.token('bob', 'doc-123', { peer: 1 }))
+      const { client: bob, message: bobMessage } = await seedClient(url(1), 'bob', 'doc-123', await s.token('bob', 'doc-123', { peer: 1 }))
       expect(bobMessage.data?.status).toBe('authenticated')
       expect(bobMessage.data?.peers).toEqual([{ userId: 'alice', userName: 'Alice', joinedAt: any, nameVerified: true }])
       expect(await alice.next()).toEqual({
@@ -46,11 +47,21 @@ export function seedFlowScenarios(target: Target) {
       await bob.close()
       expect(await alice.next()).toEqual(peerLeft('doc-123', 'bob', 'disconnected'))
       await alice.close()
+    }
+
+    itWith(target, 'roomlessUrl')('authenticates on /ws with the peer list, announces the second peer, answers heartbeats and relays an offer', async () => {
+      await twoPeers((peer) => s.ws(peer))
     })
 
-    it('accepts the same flow on / of the main port', async () => {
+    it('does the same with the room on the URL, as /ws?room=doc-123 and as /ws/doc-123', async () => {
+      await twoPeers((peer) => s.ws(peer, '/ws?room=doc-123'))
+      await until(async () => ((await members(s, 'doc-123')) ?? []).length === 0, 'doc-123 is empty again')
+      await twoPeers((peer) => s.ws(peer, '/ws/doc-123'))
+    })
+
+    it('accepts the same flow on / of the main port (room on the URL)', async () => {
       for (let peer = 0; peer < s.instances; peer++) {
-        const { client, message } = await seedClient(s.ws(peer, '/'), 'carol', `doc-root-${peer}`, await s.token('carol', `doc-root-${peer}`, { peer }))
+        const { client, message } = await seedClient(s.ws(peer, `/?room=doc-root-${peer}`), 'carol', `doc-root-${peer}`, await s.token('carol', `doc-root-${peer}`, { peer }))
         expect(message).toMatchObject({ type: 'auth', userId: 'carol', roomId: `doc-root-${peer}`, data: { status: 'authenticated', peers: [] } })
         await client.close()
       }

@@ -91,10 +91,13 @@ export class Stage {
     for (const r of await this.apiAll('/api/maintenance/cleanup', { method: 'POST' })) expect(r.status).toBe(200)
   }
 
-  /** Opens a socket to peer `peer`'s instance (or `url`); rejects with the HTTP status when the upgrade is refused. */
-  async open(peer = 0, options: ClientOptions & { url?: string } = {}): Promise<TestClient> {
-    const { url, ...clientOptions } = options
-    const client = await TestClient.open(url ?? this.d.ws(peer), clientOptions)
+  /**
+   * Opens a socket to peer `peer`'s instance, on /ws with `room` on the URL (the form every runtime takes; Workers needs
+   * it), or on /ws without one, or at `url`; rejects with the HTTP status when the upgrade is refused.
+   */
+  async open(peer = 0, options: ClientOptions & { url?: string; room?: string } = {}): Promise<TestClient> {
+    const { url, room, ...clientOptions } = options
+    const client = await TestClient.open(url ?? this.d.ws(peer, room === undefined ? '/ws' : roomPath(room)), clientOptions)
     this.clients.push(client)
     return client
   }
@@ -102,7 +105,7 @@ export class Stage {
   /** Opens a socket, sends auth and returns the client and its first frame, whatever it is. */
   async attempt(userId: string, roomId: string, o: JoinOptions = {}): Promise<{ client: TestClient; first: Frame }> {
     const token = o.token ?? (await this.token(userId, roomId, o))
-    const client = await this.open(o.peer, { url: o.url })
+    const client = await this.open(o.peer, { url: o.url, room: roomId })
     client.send(authFrame(token, o.resumeToken === undefined ? {} : { resumeToken: o.resumeToken }))
     return { client, first: await client.next() }
   }
@@ -135,6 +138,9 @@ export class Stage {
     return this.d.drain(peer)
   }
 }
+
+/** The WebSocket path that names its room. */
+export const roomPath = (room: string) => `/ws?room=${encodeURIComponent(room)}`
 
 /** A Stage for the enclosing describe block: boots `target` with `env` before its tests, closes it after. */
 export function deploy(target: Target, env: Env = {}, options: StartOptions = {}): Stage {

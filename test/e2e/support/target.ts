@@ -26,7 +26,18 @@ export interface Instance {
  * What some scenarios need and a runtime may lack by design (Workers: one port, no RSS, no SIGTERM). A target lists
  * what it lacks, with the reason, and those scenarios show as skipped with it; nothing else may differ.
  */
-export type Feature = 'signalingPort' | 'memoryWatch' | 'drain'
+export type Feature =
+  | 'signalingPort'
+  | 'memoryWatch'
+  | 'drain'
+  /** A socket without its room on the URL (`/ws`, then the token names the room). */
+  | 'roomlessUrl'
+  /** The client address from X-Forwarded-For under TRUST_PROXY. */
+  | 'trustProxy'
+  /** Slow consumers detected from the socket's buffered amount (MAX_BUFFERED_BYTES). */
+  | 'slowConsumer'
+  /** The /yjs endpoint (y-webrtc). */
+  | 'yjs'
 
 export interface Target {
   readonly name: string

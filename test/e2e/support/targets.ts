@@ -6,6 +6,7 @@ import { startBun } from '../../helpers/bun.js'
 import { deleteKeys, randomPrefix, startInstance } from '../../helpers/redis.js'
 import { BUN_PATH, bunAvailable, need, REDIS_URL, redisAvailable } from '../../helpers/requirements.js'
 import { startTestServer } from '../../helpers/server.js'
+import { startWorker } from '../../helpers/workers.js'
 import type { Target } from './target.js'
 
 const redisHint = `nothing listens at ${REDIS_URL}; start redis-server (see .ci/run)`
@@ -47,5 +48,25 @@ const bun: Target = {
   },
 }
 
-export const targets = { node, 'node-redis-pair': nodeRedisPair, bun } satisfies Record<string, Target>
+/** The Workers entry and its Durable Objects on workerd (Miniflare), in this process. */
+const workers: Target = {
+  name: 'workers',
+  instances: 1,
+  lacks: {
+    signalingPort: 'one port per Worker',
+    memoryWatch: 'workerd reports no process memory',
+    drain: 'no SIGTERM: the platform moves objects itself',
+    roomlessUrl: 'the room on the URL chooses the Durable Object',
+    trustProxy: 'the client address is CF-Connecting-IP, set by the edge; TRUST_PROXY is ignored',
+    slowConsumer: 'workerd exposes no buffered amount',
+    yjs: '/yjs is not served on Workers (out of scope, see docs/yjs.md)',
+  },
+  available: async () => true,
+  async boot(env) {
+    const worker = await startWorker(env)
+    return { port: worker.port, signalingPort: null, drain: () => worker.stop(), stop: () => worker.stop() }
+  },
+}
+
+export const targets = { node, 'node-redis-pair': nodeRedisPair, bun, workers } satisfies Record<string, Target>
 export type TargetName = keyof typeof targets
