@@ -27,12 +27,15 @@ export class AlarmScheduler implements Scheduler {
   }
 
   after(ms: number, fn: () => void): Timer {
-    const t = setTimeout(fn, ms)
-    return { cancel: () => clearTimeout(t) }
+    return this.add(ms, fn, 0)
   }
 
   every(ms: number, fn: () => void): Timer {
-    const p: Periodic = { period: Math.max(1, ms), next: this.now() + ms, fn, cancelled: false }
+    return this.add(ms, fn, Math.max(1, ms))
+  }
+
+  private add(ms: number, fn: () => void, period: number): Timer {
+    const p: Periodic = { period, next: this.now() + Math.max(0, ms), fn, cancelled: false }
     this.periodic.add(p)
     this.arm()
     return {
@@ -49,7 +52,8 @@ export class AlarmScheduler implements Scheduler {
     const now = this.now()
     for (const p of [...this.periodic]) {
       if (p.cancelled || p.next > now) continue
-      p.next = now + p.period
+      if (p.period > 0) p.next = now + p.period
+      else this.periodic.delete(p)
       try {
         p.fn()
       } catch (err) {

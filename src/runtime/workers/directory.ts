@@ -16,6 +16,11 @@ export interface DirectoryRpc {
   reserve(roomId: string, maxRooms: number): Promise<boolean>
   release(roomId: string): Promise<void>
   rooms(): Promise<string[]>
+  /** A room object holds sockets (joined or not): the fan-outs must reach it. */
+  track(name: string): Promise<void>
+  untrack(name: string): Promise<void>
+  /** Every room object worth asking: those holding a room or sockets. */
+  objects(): Promise<string[]>
   appendAudit(event: AuditEvent, capacity: number): Promise<void>
   listAudit(limit: number): Promise<AuditEvent[]>
   hit(key: string, windowMs: number): Promise<{ totalHits: number; resetTime: number }>
@@ -27,6 +32,8 @@ export class Directory extends DurableObject<unknown, DurableObjectState> implem
   private roomSet: Set<string> | null = null
   /** Newest last. Kept in memory: the trail starts afresh if the directory itself is evicted (documented). */
   private readonly audit: AuditEvent[] = []
+  /** Objects holding sockets; in memory, like the audit trail. */
+  private readonly active = new Set<string>()
   private readonly hits = new Map<string, { totalHits: number; resetTime: number }>()
 
   private async loadRooms(): Promise<Set<string>> {
@@ -49,6 +56,18 @@ export class Directory extends DurableObject<unknown, DurableObjectState> implem
 
   async rooms(): Promise<string[]> {
     return [...(await this.loadRooms())]
+  }
+
+  async track(name: string): Promise<void> {
+    this.active.add(name)
+  }
+
+  async untrack(name: string): Promise<void> {
+    this.active.delete(name)
+  }
+
+  async objects(): Promise<string[]> {
+    return [...new Set([...(await this.loadRooms()), ...this.active])]
   }
 
   async appendAudit(event: AuditEvent, capacity: number): Promise<void> {
@@ -90,6 +109,9 @@ export function directoryOf(ns: DurableObjectNamespace<DirectoryRpc>): Directory
     reserve: (roomId, maxRooms) => stub().reserve(roomId, maxRooms),
     release: (roomId) => stub().release(roomId),
     rooms: () => stub().rooms(),
+    track: (name) => stub().track(name),
+    untrack: (name) => stub().untrack(name),
+    objects: () => stub().objects(),
     appendAudit: (event, capacity) => stub().appendAudit(event, capacity),
     listAudit: (limit) => stub().listAudit(limit),
     hit: (key, windowMs) => stub().hit(key, windowMs),

@@ -17,16 +17,16 @@ export function sumInto(total: Record<string, unknown>, part: Record<string, unk
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-type Merge = (front: Record<string, unknown>, parts: Record<string, unknown>[], rooms: string[]) => unknown
+type Merge = (front: Record<string, unknown>, parts: Record<string, unknown>[]) => unknown
 
 /** The request answered by the Worker's app, then by every room object; one non-200 answer is passed on as it is. */
-export async function fanOut(request: Request, front: Response, rooms: string[], ns: DurableObjectNamespace, merge: Merge): Promise<Response> {
+export async function fanOut(request: Request, front: Response, objects: string[], ns: DurableObjectNamespace, merge: Merge): Promise<Response> {
   if (front.status !== 200) return front
-  const answers = await Promise.all(rooms.map((room) => ns.get(ns.idFromName(room)).fetch(request.clone())))
+  const answers = await Promise.all(objects.map((room) => ns.get(ns.idFromName(room)).fetch(request.clone())))
   const refused = answers.find((r) => r.status !== 200)
   if (refused) return refused
   const parts = (await Promise.all(answers.map((r) => r.json()))) as Record<string, unknown>[]
-  const body = merge((await front.json()) as Record<string, unknown>, parts, rooms)
+  const body = merge((await front.json()) as Record<string, unknown>, parts)
   return Response.json(body, { headers: front.headers })
 }
 
@@ -36,17 +36,26 @@ export const mergeListings: Merge = (_front, parts) => {
   return { count: rooms.length, rooms }
 }
 
-/** GET /api/stats and POST /api/maintenance/cleanup: counters summed; the room count is the directory's. */
-export const mergeCounters: Merge = (front, parts, rooms) => {
-  const server = isRecord(front.server) ? front.server : null
+/** Counts every object reports alike (the directory's room count): taken once, not summed. */
+const DEPLOYMENT_WIDE: [string, string][] = [
+  ['server', 'activeRooms'],
+  ['before', 'rooms'],
+  ['after', 'rooms'],
+]
+
+/** GET /api/stats and POST /api/maintenance/cleanup: the objects' counters summed onto the Worker's own. */
+export const mergeCounters: Merge = (front, parts) => {
   for (const part of parts) {
     const { timestamp: _t, limits: _l, memory: _m, ...counters } = part
-    if (isRecord(counters.server)) {
-      delete counters.server.uptime
-      delete counters.server.activeRooms
+    if (isRecord(counters.server)) delete counters.server.uptime
+    for (const [section, key] of DEPLOYMENT_WIDE) {
+      const from = counters[section]
+      const into = front[section]
+      if (!isRecord(from) || !isRecord(into)) continue
+      into[key] = from[key]
+      delete from[key]
     }
     sumInto(front, counters)
   }
-  if (server) server.activeRooms = rooms.length
   return front
 }

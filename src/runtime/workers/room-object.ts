@@ -26,6 +26,8 @@ import type { WorkerEnv } from './worker-env.js'
 
 interface RoomCore {
   core: ReturnType<typeof createApp>
+  /** The room name this object told the directory it holds sockets for, if it did. */
+  tracked: string | null
   scheduler: AlarmScheduler
   cleanup: Timer
   logger: Logger
@@ -33,13 +35,24 @@ interface RoomCore {
 
 const noEvents: WSEvents<WorkersSocket> = {}
 
+const encoder = new TextEncoder()
+
+/** A frame's size in bytes; a string short enough that it cannot pass `limit` even at 3 bytes a unit is not encoded. */
+function byteLength(message: string | ArrayBuffer, limit: number): number {
+  if (typeof message !== 'string') return message.byteLength
+  return message.length * 3 <= limit ? message.length : encoder.encode(message).byteLength
+}
+const OPEN = 1
+
 export class RoomObject extends DurableObject<WorkerEnv, DurableObjectState> {
   private room: Promise<RoomCore> | null = null
+  private maxMessageBytes = Number.POSITIVE_INFINITY
   private readonly sockets = new HibernatingSockets((ws) => this.ctx.acceptWebSocket(ws))
 
   async fetch(request: Request): Promise<Response> {
     const upgrade = request.headers.get('upgrade')?.toLowerCase() === 'websocket'
-    if (upgrade && !roomOfUrl(new URL(request.url))) return errorResponse('room_required')
+    const name = upgrade ? roomOfUrl(new URL(request.url)) : null
+    if (upgrade && !name) return errorResponse('room_required')
     let room: RoomCore
     try {
       room = await this.core()
@@ -47,20 +60,33 @@ export class RoomObject extends DurableObject<WorkerEnv, DurableObjectState> {
       if (err instanceof ConfigError) return errorResponse('not_configured', { status: 500, message: `Refusing to serve: ${err.message}` })
       throw err
     }
+    // The fan-outs (stats, cleanup) must reach an object that holds sockets before its room exists.
+    if (name && !room.tracked) {
+      room.tracked = name
+      await directoryOf(this.env.DIRECTORY).track(name)
+    }
     const env: ObjectEnv = { sockets: this.sockets }
     return room.core.app.fetch(request, env)
   }
 
   async webSocketMessage(ws: CfWebSocket, message: string | ArrayBuffer) {
     const socket = await this.socketOf(ws)
-    socket?.events.onMessage?.({ data: message } as MessageEvent, socket.ctx)
+    if (!socket) return
+    // workerd delivers frames of up to 1 MiB; past MAX_MESSAGE_BYTES the transport closes with 1009, as on Node and Bun.
+    if (byteLength(message, this.maxMessageBytes) > this.maxMessageBytes) {
+      socket.events.onError?.(new ErrorEvent('error', { message: 'message too big' }), socket.ctx)
+      socket.close(1009, 'Message too big')
+      return
+    }
+    socket.events.onMessage?.({ data: message } as MessageEvent, socket.ctx)
   }
 
   async webSocketClose(ws: CfWebSocket, code: number, reason: string) {
     const socket = await this.socketOf(ws)
     this.sockets.delete(ws)
     socket?.events.onClose?.({ code, reason } as CloseEvent, socket.ctx)
-    // Completes the closing handshake; workerd refuses to send 1005/1006, which only describe how it ended.
+    // Answers the client's close frame (a no-op when we closed first); workerd refuses to send 1005/1006, which only
+    // describe how the connection ended.
     socket?.close(code === 1005 || code === 1006 ? 1000 : code)
   }
 
@@ -112,7 +138,8 @@ export class RoomObject extends DurableObject<WorkerEnv, DurableObjectState> {
       this.sweep(core, memory.rooms, cleanup).catch((err: unknown) => logger.warn('cleanup failed', { err }))
     })
     await this.wake(core, backend.rooms, config.ws.messageBurst, logger)
-    return { core, scheduler, cleanup, logger }
+    this.maxMessageBytes = config.ws.maxMessageBytes
+    return { core, scheduler, cleanup, logger, tracked: null }
   }
 
   /** A cleanup pass; once no socket and no room is left, the alarm stops and the memory goes with the object. */
@@ -120,6 +147,8 @@ export class RoomObject extends DurableObject<WorkerEnv, DurableObjectState> {
     await core.runCleanup()
     if (core.signaling.registry.size > 0 || (await own.counts()).rooms > 0) return
     cleanup.cancel()
+    const room = await this.room
+    if (room?.tracked) await directoryOf(this.env.DIRECTORY).untrack(room.tracked)
     this.room = null
   }
 

@@ -71,7 +71,7 @@ async function route(request: Request, env: WorkerEnv): Promise<Response> {
   if (!listing && !cleanup) return f.app.fetch(request, env)
   const answer = await f.app.fetch(request.clone(), env)
   const merge = url.pathname === '/api/rooms' ? mergeListings : mergeCounters
-  return fanOut(request, answer, await f.dir.rooms(), env.ROOMS, merge)
+  return fanOut(request, answer, await f.dir.objects(), env.ROOMS, merge)
 }
 
 export default {

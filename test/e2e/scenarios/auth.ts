@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { TestClient } from '../../helpers/ws-client.js'
 import { expectQuiet } from '../support/sentinels.js'
 import { forgeToken, peerLeft } from '../support/scenario.js'
-import { authFrame, deploy } from '../support/stage.js'
+import { authFrame, deploy, itWith } from '../support/stage.js'
 import type { Target } from '../support/target.js'
 
 const ROOM = 'room-1'
@@ -81,7 +81,7 @@ export function authScenarios(target: Target) {
       await expectRejected({ type: 'auth', userId: 'alice', roomId: ROOM, data: {} }, 'auth_required', 4001)
     })
 
-    it('closes with 4002 auth_timeout when no frame arrives within AUTH_TIMEOUT', async () => {
+    itWith(target, 'silentSocketClose')('closes with 4002 auth_timeout when no frame arrives within AUTH_TIMEOUT', async () => {
       for (let peer = 0; peer < s.instances; peer++) {
         const client = await s.open(peer, { room: ROOM })
         const opened = Date.now()

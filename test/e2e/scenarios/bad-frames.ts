@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { expectQuiet } from '../support/sentinels.js'
 import { peerLeft } from '../support/scenario.js'
-import { deploy } from '../support/stage.js'
+import { deploy, itWith } from '../support/stage.js'
 import type { Target } from '../support/target.js'
 
 const MAX_BYTES = 2048
@@ -78,7 +78,7 @@ export function badFrameScenarios(target: Target) {
       await carol.close()
     })
 
-    it('closes a text frame with invalid UTF-8 with 1007 and leaves the others working', async () => {
+    itWith(target, 'strictUtf8')('closes a text frame with invalid UTF-8 with 1007 and leaves the others working', async () => {
       const { alice, bob } = await pair('bad-utf8')
       alice.ws.send(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), { binary: false })
       expect((await alice.waitClose()).code).toBe(1007)

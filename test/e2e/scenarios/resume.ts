@@ -8,7 +8,7 @@ import { startTcpProxy } from '../../helpers/tcp-proxy.js'
 import { expectQuiet } from '../support/sentinels.js'
 import { elapse, fakeCandidate, fakeSdp, presence } from '../support/scenario.js'
 import { audited, awayCount, comebackPlaces, GRACE, replyOf, resumeTokenOf, sessionCounts } from '../support/sessions.js'
-import { members, userIds, type Stage } from '../support/stage.js'
+import { members, roomPath, userIds, type Stage } from '../support/stage.js'
 
 const any = expect.any(Number)
 
@@ -142,7 +142,7 @@ export function resumeScenarios(s: Stage) {
     it('survives a network cut: the client resumes through the same proxy, the other client sees nothing, its offer arrives after the reply', async () => {
       const proxy = await startTcpProxy(s.port(0))
       try {
-        const url = `ws://127.0.0.1:${proxy.port}/ws`
+        const url = `ws://127.0.0.1:${proxy.port}${roomPath('cut')}`
         const { client: alice } = await s.join('alice', 'cut', { peer: 0, url })
         const { client: bob } = await s.join('bob', 'cut', { peer: 1 })
         expect(await alice.next()).toMatchObject({ type: 'peer-joined', userId: 'bob' })

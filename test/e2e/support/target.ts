@@ -38,6 +38,10 @@ export type Feature =
   | 'slowConsumer'
   /** The /yjs endpoint (y-webrtc). */
   | 'yjs'
+  /** A text frame with invalid UTF-8 closes the socket with 1007. */
+  | 'strictUtf8'
+  /** A socket that never sent a frame, closed by the server (auth deadline), sees its connection end. */
+  | 'silentSocketClose'
 
 export interface Target {
   readonly name: string

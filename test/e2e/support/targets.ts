@@ -60,6 +60,8 @@ const workers: Target = {
     trustProxy: 'the client address is CF-Connecting-IP, set by the edge; TRUST_PROXY is ignored',
     slowConsumer: 'workerd exposes no buffered amount',
     yjs: '/yjs is not served on Workers (out of scope, see docs/yjs.md)',
+    strictUtf8: 'workerd decodes invalid UTF-8 leniently (U+FFFD): the frame is answered as invalid, the socket stays',
+    silentSocketClose: 'workerd under Miniflare sends the close frame but keeps the connection of a socket that never sent a frame open until the client gives up',
   },
   available: async () => true,
   async boot(env) {
