@@ -2,9 +2,11 @@
  * Builds the deployable bundles: bundles/node.mjs (Render, `npm start`), bundles/bun.js (Bun),
  * bundles/client.js (browser client library), bundles/demo.js (the /demo page's script, read by the server
  * bundles), and checks that the core stays portable (neutral platform, no node:*). Prints the client's size.
+ * `node bundles/build.mjs <dir>` writes them to another folder (the bundle tests do).
  */
 import { build } from 'esbuild'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 
 /** @type {import('esbuild').BuildOptions} */
@@ -23,12 +25,14 @@ const CLIENT_BUDGET_GZIP = 6 * 1024
 // ws is CommonJS and requires node builtins: give the ESM bundle a real `require`.
 const requireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
 const browser = { ...common, platform: 'browser', format: 'esm', target: 'chrome120', minify: true }
+const out = process.argv[2] ?? 'bundles'
+await mkdir(out, { recursive: true })
 
 const [, , client] = await Promise.all([
-  build({ ...common, ...server, entryPoints: ['src/runtime/node/main.ts'], outfile: 'bundles/node.mjs', platform: 'node', format: 'esm', target: 'node20', banner: { js: requireShim } }),
-  build({ ...common, ...server, entryPoints: ['src/runtime/bun/main.ts'], outfile: 'bundles/bun.js', platform: 'node', format: 'esm', target: 'esnext', external: ['bun', 'esbuild'], banner: { js: requireShim } }),
-  build({ ...browser, entryPoints: ['src/client/index.ts'], outfile: 'bundles/client.js', write: false }),
-  build({ ...browser, entryPoints: ['src/demo/script.ts'], outfile: 'bundles/demo.js', sourcemap: false }),
+  build({ ...common, ...server, entryPoints: ['src/runtime/node/main.ts'], outfile: join(out, 'node.mjs'), platform: 'node', format: 'esm', target: 'node20', banner: { js: requireShim } }),
+  build({ ...common, ...server, entryPoints: ['src/runtime/bun/main.ts'], outfile: join(out, 'bun.js'), platform: 'node', format: 'esm', target: 'esnext', external: ['bun', 'esbuild'], banner: { js: requireShim } }),
+  build({ ...browser, entryPoints: ['src/client/index.ts'], outfile: join(out, 'client.js'), write: false }),
+  build({ ...browser, entryPoints: ['src/demo/script.ts'], outfile: join(out, 'demo.js'), sourcemap: false }),
   // Portability guard: the core must bundle for a neutral platform (fails on any node: import).
   build({ ...common, entryPoints: ['src/app.ts'], write: false, platform: 'neutral', format: 'esm', mainFields: ['module', 'main'], sourcemap: false }),
 ])

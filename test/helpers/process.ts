@@ -25,12 +25,13 @@ export interface ServerProcess {
  * inherited, plus `env`. Values set to '' stay set, so a stray .env file cannot fill them in.
  */
 export function spawnServer(env: Record<string, string>, nodeArgs: string[] = []): ServerProcess {
+  return spawnCommand(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/runtime/node/main.ts'], { HOST: '127.0.0.1', SIGNALING_PORT: '0', LOG_LEVEL: 'warn', ...env })
+}
+
+/** Spawns any command (a bundle in a folder of its own, a shell line) the same way: PATH/HOME/TMPDIR plus `env`. */
+export function spawnCommand(command: string, args: string[], env: Record<string, string>, cwd = ROOT): ServerProcess {
   const inherited = Object.fromEntries(['PATH', 'HOME', 'TMPDIR'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])))
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/runtime/node/main.ts'], {
-    cwd: ROOT,
-    env: { ...inherited, HOST: '127.0.0.1', SIGNALING_PORT: '0', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(command, args, { cwd, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   const listeners = new Set<() => void>()
