@@ -77,10 +77,10 @@ describe('BunSocket', () => {
     f.ws.buffered = 100
     s.ctx.send('x'.repeat(1000))
     s.ctx.send('é')
-    const raw = s.ctx.raw as { getBufferedAmount(): number }
-    expect(raw.getBufferedAmount()).toBe(100 + 1000 + 2)
+    const raw = s.ctx.raw as { bufferedAmount: number }
+    expect(raw.bufferedAmount).toBe(100 + 1000 + 2)
     await nextTurn()
-    expect(raw.getBufferedAmount()).toBe(100)
+    expect(raw.bufferedAmount).toBe(100)
   })
 
   it('writes queued frames before a close, and drops them on terminate', async () => {
@@ -98,6 +98,6 @@ describe('BunSocket', () => {
     await nextTurn()
     expect(g.writes).toEqual([])
     expect(g.calls).toEqual(['terminate'])
-    expect((t.ctx.raw as { getBufferedAmount(): number }).getBufferedAmount()).toBe(0)
+    expect((t.ctx.raw as { bufferedAmount: number }).bufferedAmount).toBe(0)
   })
 })

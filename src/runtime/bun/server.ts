@@ -7,6 +7,7 @@ import type { Config } from '../../config.js'
 import { systemScheduler } from '../../lib/scheduler.js'
 import { randomId } from '../../lib/ids.js'
 import { createLogger } from '../../lib/logger.js'
+import { adapterDeps } from '../adapter.js'
 import { createBackend } from '../backend.js'
 import { createDemoScriptLoader } from '../demo-script.js'
 import { socketPort } from './socket-port.js'
@@ -36,9 +37,7 @@ export async function startBunServer(config: Config) {
     scheduler: systemScheduler,
     logger,
     instanceId,
-    upgradeWebSocket,
-    socketPort,
-    getRemoteAddress: (c) => getConnInfo(c).remote.address ?? null,
+    ...adapterDeps({ upgradeWebSocket, socketPort, getConnInfo }),
     readMemory: () => process.memoryUsage(),
     gc: null,
     demoScript: createDemoScriptLoader(),

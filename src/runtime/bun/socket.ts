@@ -48,8 +48,8 @@ export class WriteBatch {
 
 /**
  * The WSContext init, `ws.data` and `WSContext.raw` of one socket: one object and one WSContext for the
- * socket's whole life. `raw` is this object, not the ServerWebSocket, so that the signaling route's
- * `getBufferedAmount()` and `terminate()` see the frames still queued here.
+ * socket's whole life. `raw` is this object, not the ServerWebSocket, so that the socket port's
+ * `bufferedAmount` and `terminate()` see the frames still queued here.
  */
 export class BunSocket {
   /** Set by the open handler; Bun 1.4.5 passes the same ServerWebSocket to every handler of a socket. */
@@ -109,7 +109,7 @@ export class BunSocket {
   }
 
   /** Bun's own buffer plus what is queued here. */
-  getBufferedAmount(): number {
+  get bufferedAmount(): number {
     return (this.socket?.getBufferedAmount() ?? 0) + this.queuedBytes
   }
 }

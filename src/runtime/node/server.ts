@@ -12,6 +12,7 @@ import { systemScheduler, type Scheduler } from '../../lib/scheduler.js'
 import { randomId } from '../../lib/ids.js'
 import { createLogger, type Logger } from '../../lib/logger.js'
 import type { Backend } from '../../storage/types.js'
+import { adapterDeps } from '../adapter.js'
 import { createBackend } from '../backend.js'
 import { createDemoScriptLoader } from '../demo-script.js'
 import { nodeHs256, nodeSha256Hex } from './crypto.js'
@@ -54,9 +55,7 @@ export async function startNodeServer(config: Config, opts: NodeServerOptions = 
     scheduler,
     logger,
     instanceId,
-    upgradeWebSocket,
-    socketPort,
-    getRemoteAddress: (c) => getConnInfo(c).remote.address ?? null,
+    ...adapterDeps({ upgradeWebSocket, socketPort, getConnInfo }),
     readMemory: () => process.memoryUsage(),
     gc,
     renderMetrics: async () => ({ contentType: prometheus.contentType, body: await prometheus.render() }),

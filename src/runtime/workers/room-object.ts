@@ -6,26 +6,23 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import type { WSEvents } from 'hono/ws'
-import { createApp } from '../../app.js'
+import type { App } from '../../app.js'
 import { ConfigError } from '../../config.js'
 import { errorResponse } from '../../errors.js'
-import { randomId } from '../../lib/ids.js'
-import { createLogger, type Logger } from '../../lib/logger.js'
+import type { Logger } from '../../lib/logger.js'
 import type { Timer } from '../../lib/scheduler.js'
 import { connectionEvents, roomOfUrl } from '../../signaling/route.js'
 import { restoreSockets } from '../../signaling/restore.js'
-import { createMemoryBackend } from '../../storage/memory.js'
 import type { RoomStore } from '../../storage/types.js'
 import { AlarmScheduler } from './alarms.js'
-import { workersConfig } from './config.js'
-import { directoryAudit, directoryOf, directoryRateStore } from './directory.js'
+import { createWorkersCore } from './core.js'
+import { directoryOf } from './directory.js'
 import type { CfWebSocket, DurableObjectState } from './platform.js'
-import { directoryRooms } from './room-store.js'
-import { getConnInfo, HibernatingSockets, readAttachment, socketPort, upgradeWebSocket, WorkersSocket, WorkersSocketPort, type ObjectEnv } from './socket.js'
+import { HibernatingSockets, readAttachment, WorkersSocketPort, type ObjectEnv, type WorkersSocket } from './socket.js'
 import type { WorkerEnv } from './worker-env.js'
 
 interface RoomCore {
-  core: ReturnType<typeof createApp>
+  core: App
   /** The room name this object told the directory it holds sockets for, if it did. */
   tracked: string | null
   scheduler: AlarmScheduler
@@ -34,6 +31,8 @@ interface RoomCore {
 }
 
 const noEvents: WSEvents<WorkersSocket> = {}
+/** Storage key of the room name the object serves (what it registered in the directory). */
+const NAME_KEY = 'name'
 
 const encoder = new TextEncoder()
 
@@ -42,7 +41,6 @@ function byteLength(message: string | ArrayBuffer, limit: number): number {
   if (typeof message !== 'string') return message.byteLength
   return message.length * 3 <= limit ? message.length : encoder.encode(message).byteLength
 }
-const OPEN = 1
 
 export class RoomObject extends DurableObject<WorkerEnv, DurableObjectState> {
   private room: Promise<RoomCore> | null = null
@@ -63,7 +61,7 @@ export class RoomObject extends DurableObject<WorkerEnv, DurableObjectState> {
     // The fan-outs (stats, cleanup) must reach an object that holds sockets before its room exists.
     if (name && !room.tracked) {
       room.tracked = name
-      await directoryOf(this.env.DIRECTORY).track(name)
+      await Promise.all([directoryOf(this.env.DIRECTORY).track(name), this.ctx.storage.put(NAME_KEY, name)])
     }
     const env: ObjectEnv = { sockets: this.sockets }
     return room.core.app.fetch(request, env)
@@ -112,27 +110,10 @@ export class RoomObject extends DurableObject<WorkerEnv, DurableObjectState> {
   }
 
   private async build(): Promise<RoomCore> {
-    const config = workersConfig(this.env)
-    const logger = createLogger(config.logLevel)
-    const instanceId = randomId()
-    const dir = directoryOf(this.env.DIRECTORY)
-    const memory = createMemoryBackend({ instanceId, auditCapacity: config.auditLogSize, logger })
-    const backend = { ...memory, name: 'durable-object', rooms: directoryRooms(memory.rooms, dir), audit: directoryAudit(dir, config.auditLogSize) }
-    const scheduler = new AlarmScheduler(this.ctx.storage, (err) => logger.warn('alarm task failed', { err }))
-    const core = createApp({
-      config,
-      backend,
-      scheduler,
-      logger,
-      instanceId,
-      upgradeWebSocket,
-      socketPort,
-      getRemoteAddress: (c) => getConnInfo(c).remote.address ?? null,
-      readMemory: () => null,
-      gc: null,
-      // hono-rate-limiter's MemoryStore holds an interval, which would keep the object from hibernating.
-      rateLimitStore: (name) => directoryRateStore(dir, name),
-    })
+    let log: Logger | null = null
+    const scheduler = new AlarmScheduler(this.ctx.storage, (err) => log?.warn('alarm task failed', { err }))
+    const { core, config, logger, memory, backend } = createWorkersCore(this.env, { roomObject: { scheduler } })
+    log = logger
     await core.signaling.start()
     const cleanup: Timer = scheduler.every(config.cleanupIntervalMs, () => {
       this.sweep(core, memory.rooms, cleanup).catch((err: unknown) => logger.warn('cleanup failed', { err }))
@@ -142,14 +123,20 @@ export class RoomObject extends DurableObject<WorkerEnv, DurableObjectState> {
     return { core, scheduler, cleanup, logger, tracked: null }
   }
 
-  /** A cleanup pass; once no socket and no room is left, the alarm stops and the memory goes with the object. */
+  /**
+   * A cleanup pass; once no socket and no room is left, the alarm stops and the memory goes with the object. An object
+   * woken by its alarm after an eviction starts with an empty store: the room it held in the directory is released
+   * here, or it would count against MAX_ROOMS for ever.
+   */
   private async sweep(core: RoomCore['core'], own: RoomStore, cleanup: Timer) {
     await core.runCleanup()
     if (core.signaling.registry.size > 0 || (await own.counts()).rooms > 0) return
     cleanup.cancel()
-    const room = await this.room
-    if (room?.tracked) await directoryOf(this.env.DIRECTORY).untrack(room.tracked)
+    const name = (await this.room)?.tracked ?? (await this.ctx.storage.get<string>(NAME_KEY))
     this.room = null
+    if (!name) return
+    const dir = directoryOf(this.env.DIRECTORY)
+    await Promise.all([dir.untrack(name), dir.release(name), this.ctx.storage.delete(NAME_KEY)])
   }
 
   /** Rebuilds the sockets the object still holds (it woke from hibernation, or was restarted). */
@@ -157,7 +144,7 @@ export class RoomObject extends DurableObject<WorkerEnv, DurableObjectState> {
     const held = this.ctx.getWebSockets().filter((ws) => !this.sockets.get(ws))
     if (held.length === 0) return
     const sockets = held.map((ws) => this.sockets.adopt(ws, noEvents))
-    const sleeping = sockets.map((s) => ({ port: new WorkersSocketPort(s), ...readAttachment(s.ws) }))
+    const sleeping = sockets.map((s) => ({ port: new WorkersSocketPort(s.ctx), ...readAttachment(s.ws) }))
     const conns = await restoreSockets({ signaling: core.signaling, store, clock: { now: () => Date.now() }, messageBurst }, sleeping)
     sockets.forEach((s, i) => {
       const conn = conns[i]!

@@ -10,6 +10,7 @@ import { defineWebSocketHelper, WSContext, type WSEvents, type WSReadyState } fr
 import type { SocketPort } from '../../signaling/connection.js'
 import { roomOfUrl } from '../../signaling/route.js'
 import { PeerRecordSchema, type PeerRecord } from '../../storage/records.js'
+import { RawSocketPort } from '../socket-port.js'
 import { socketPair, switchingProtocols, type CfWebSocket } from './platform.js'
 
 /** What a socket's attachment holds. */
@@ -51,6 +52,14 @@ export class WorkersSocket {
     } catch {
       // Already closed; workerd throws where the other runtimes ignore it.
     }
+  }
+  /** workerd has no close without a handshake: a consumer cut off gets 4008. */
+  terminate() {
+    this.close(4008, 'slow consumer')
+  }
+  /** workerd does not expose it: slow consumers are not detected there. */
+  get bufferedAmount(): number {
+    return 0
   }
 }
 
@@ -104,35 +113,14 @@ export const upgradeWebSocket = defineWebSocketHelper<WorkersSocket>((c, events)
   return switchingProtocols(client)
 })
 
-const OPEN = 1
-
-/**
- * The core's view of a socket on workerd. No buffered amount is exposed there (slow consumers are not detected), and
- * there is no close without a handshake: terminate closes with 4008.
- */
-export class WorkersSocketPort implements SocketPort {
-  constructor(private readonly socket: WorkersSocket) {}
-  send(frame: string) {
-    this.socket.send(frame)
-  }
-  close(code: number, reason: string) {
-    this.socket.close(code, reason)
-  }
-  terminate() {
-    this.socket.close(4008, 'slow consumer')
-  }
-  bufferedAmount() {
-    return 0
-  }
-  isOpen() {
-    return this.socket.readyState === OPEN
-  }
+/** The core's view of a socket on workerd, which also keeps who the socket is for a woken object. */
+export class WorkersSocketPort extends RawSocketPort<WorkersSocket> {
   /** Keeps who the socket is in its attachment, for the roster a woken object rebuilds. */
   identify(peer: PeerRecord) {
-    const a = readAttachment(this.socket.ws)
-    this.socket.ws.serializeAttachment({ ...a, peer })
+    const ws = this.ws.raw!.ws
+    ws.serializeAttachment({ ...readAttachment(ws), peer })
   }
 }
 
 /** The runtime's socket port factory (AppDeps.socketPort). */
-export const socketPort = (ws: WSContext): SocketPort => new WorkersSocketPort(ws.raw as WorkersSocket)
+export const socketPort = (ws: WSContext): SocketPort => new WorkersSocketPort(ws as WSContext<WorkersSocket>)

@@ -5,19 +5,12 @@
  * (listing, stats, cleanup). The app is built on the first request: not at global scope, where workerd forbids
  * timers and random values.
  */
-import { createApp } from '../../app.js'
 import { ConfigError } from '../../config.js'
 import { errorResponse, nonWebSocketUpgrade } from '../../errors.js'
-import { randomId } from '../../lib/ids.js'
-import { createLogger } from '../../lib/logger.js'
-import { systemScheduler } from '../../lib/scheduler.js'
 import { roomOfUrl } from '../../signaling/route.js'
-import { createMemoryBackend } from '../../storage/memory.js'
 import { isId } from '../../protocol/rules.js'
-import { workersConfig } from './config.js'
-import { directoryAudit, directoryOf, directoryRateStore } from './directory.js'
+import { createWorkersCore } from './core.js'
 import { fanOut, mergeCounters, mergeListings } from './fan-out.js'
-import { getConnInfo, socketPort, upgradeWebSocket } from './socket.js'
 import type { WorkerEnv } from './worker-env.js'
 
 export { Directory } from './directory.js'
@@ -28,25 +21,7 @@ const ROOM_ROUTE = /^\/api\/rooms\/([^/]+)(\/.*)?$/
 
 /** The Worker's app: HTTP only (it holds no socket); built once per isolate. */
 function frontApp(env: WorkerEnv) {
-  const config = workersConfig(env)
-  const logger = createLogger(config.logLevel)
-  const instanceId = randomId()
-  const dir = directoryOf(env.DIRECTORY)
-  const memory = createMemoryBackend({ instanceId, auditCapacity: config.auditLogSize, logger })
-  const backend = { ...memory, name: 'durable-objects', audit: directoryAudit(dir, config.auditLogSize) }
-  const core = createApp({
-    config,
-    backend,
-    scheduler: systemScheduler,
-    logger,
-    instanceId,
-    upgradeWebSocket,
-    socketPort,
-    getRemoteAddress: (c) => getConnInfo(c).remote.address ?? null,
-    readMemory: () => null,
-    gc: null,
-    rateLimitStore: (name) => directoryRateStore(dir, name),
-  })
+  const { core, dir } = createWorkersCore(env)
   return { app: core.app, dir }
 }
 

@@ -7,6 +7,7 @@ import type { ServerKind } from './servers.js'
 export const ROOT = resolve(import.meta.dirname, '../../..')
 const PRELOAD = resolve(import.meta.dirname, '../servers/gc-signal.mjs')
 const BUN = resolve(ROOT, 'node_modules/bun/bin/bun.exe')
+const WRANGLER = resolve(ROOT, 'node_modules/wrangler/bin/wrangler.js')
 
 /** Where node.mjs and bun.js are started from: bundles/, or a run's private copy (see snapshotBundles). */
 let bundleDir = resolve(ROOT, 'bundles')
@@ -87,6 +88,12 @@ export function command(kind: ServerKind, port: number, o: StartOptions): { cmd:
     }
     case 'bun':
       return { cmd: BUN, args: [...(o.plain ? [] : ['--preload', PRELOAD]), ...(o.bunFlags ?? []), resolve(bundleDir, 'bun.js')], env: ours }
+    case 'workerd': {
+      // wrangler dev as `npm run dev:worker` runs it (offline), with the bench's production settings as vars.
+      const vars = Object.entries(ours).flatMap(([k, v]) => ['--var', `${k}:${v}`])
+      const env = { HOME: process.env.HOME ?? '', WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' }
+      return { cmd: node, args: [WRANGLER, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...vars], env }
+    }
     case 'peerjs': {
       const opts = ['--port', String(port), '--host', '127.0.0.1', '--concurrent_limit', '1000000', '--alive_timeout', '600000']
       return { cmd: node, args: [...flags, 'node_modules/peer/dist/bin/peerjs.js', ...opts], env: {} }

@@ -21,6 +21,37 @@ export function rss(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 }
 }
 
+/** The process and its descendants, from /proc. */
+function tree(pid: number): number[] {
+  const parentOf = new Map<number, number>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
+    } catch {
+      // the process ended between listing and reading
+    }
+  }
+  const out = [pid]
+  for (let i = 0; i < out.length; i++) for (const [child, parent] of parentOf) if (parent === out[i]) out.push(child)
+  return out
+}
+
+const tryRead = <T>(fn: () => T, fallback: T): T => {
+  try {
+    return fn()
+  } catch {
+    return fallback
+  }
+}
+
+/** CPU time of a process and every descendant (wrangler dev and its workerd processes), ms. */
+export const treeCpuMs = (pid: number): number => tree(pid).reduce((sum, p) => sum + tryRead(() => cpuMs(p), 0), 0)
+
+/** RSS of a process and every descendant, bytes. */
+export const treeRss = (pid: number): number => tree(pid).reduce((sum, p) => sum + tryRead(() => rss(p).rss, 0), 0)
+
 export function openFiles(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length
 }

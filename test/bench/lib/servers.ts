@@ -5,11 +5,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { request } from 'node:http'
 import { command, ROOT, type StartOptions } from './commands.js'
-import { cpuMs, freePort, rss, sleep } from './proc.js'
+import { cpuMs, freePort, rss, sleep, treeCpuMs, treeRss } from './proc.js'
 
 export { newSecrets, oursEnv, useBundleDir, type Secrets, type StartOptions } from './commands.js'
 
-export const SERVER_KINDS = ['node', 'bun', 'peerjs', 'ywebrtc', 'bare', 'bare-nocork', 'node-exp'] as const
+export const SERVER_KINDS = ['node', 'bun', 'workerd', 'peerjs', 'ywebrtc', 'bare', 'bare-nocork', 'node-exp'] as const
 export type ServerKind = (typeof SERVER_KINDS)[number]
 /** `yjs`: y-webrtc's own protocol on our /yjs; `ywebrtc-room`: the same on y-webrtc's server (the yjs scenario). */
 export type Protocol = 'ours' | 'peerjs' | 'ywebrtc' | 'bare' | 'yjs' | 'ywebrtc-room'
@@ -17,6 +17,7 @@ export type Protocol = 'ours' | 'peerjs' | 'ywebrtc' | 'bare' | 'yjs' | 'ywebrtc
 export const LABELS: Record<ServerKind, string> = {
   node: 'ours (Node)',
   bun: 'ours (Bun)',
+  workerd: 'ours (workerd, wrangler dev)',
   peerjs: 'PeerJS 1.0.2',
   ywebrtc: 'y-webrtc 10.3.0',
   bare: 'bare ws relay',
@@ -25,7 +26,7 @@ export const LABELS: Record<ServerKind, string> = {
 }
 
 export const protocolOf = (k: ServerKind): Protocol =>
-  k === 'node' || k === 'bun' || k === 'node-exp' ? 'ours' : k === 'bare' || k === 'bare-nocork' ? 'bare' : k
+  k === 'node' || k === 'bun' || k === 'node-exp' || k === 'workerd' ? 'ours' : k === 'bare' || k === 'bare-nocork' ? 'bare' : k
 
 const healthPath = (kind: ServerKind) => (protocolOf(kind) === 'ours' ? '/api/health' : '/')
 
@@ -97,7 +98,7 @@ export async function startServer(kind: ServerKind, o: StartOptions): Promise<Ru
   }
   const exited = new Promise<void>((r) => child.once('exit', () => r()))
   try {
-    await waitHealthy(child, port, healthPath(kind), 15_000)
+    await waitHealthy(child, port, healthPath(kind), kind === 'workerd' ? 60_000 : 15_000)
   } catch (err) {
     child.kill('SIGKILL')
     throw new Error(`${kind} did not start: ${(err as Error).message}\n${lines.slice(-20).join('\n')}`)
@@ -109,8 +110,9 @@ export async function startServer(kind: ServerKind, o: StartOptions): Promise<Ru
     pid,
     port,
     coldStartMs,
-    cpuMs: () => cpuMs(pid),
-    rss: () => rss(pid).rss,
+    // wrangler dev serves from its workerd children: the whole process tree counts.
+    cpuMs: () => (kind === 'workerd' ? treeCpuMs(pid) : cpuMs(pid)),
+    rss: () => (kind === 'workerd' ? treeRss(pid) : rss(pid).rss),
     async gcAndMemory() {
       if (o.plain) return null
       const line = new Promise<string | null>((r) => {

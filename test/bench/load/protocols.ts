@@ -47,7 +47,8 @@ const ice = (stamp: number, n: number) => ({ candidate: candidate(stamp, n), sdp
 const desc = (kind: 'offer' | 'answer', stamp: number) => ({ type: kind, sdp: sdp(stamp) })
 
 const ours: Adapter = {
-  url: (port) => `ws://127.0.0.1:${port}/ws`,
+  // The room on the URL: every runtime takes it, and on workerd it chooses the room's Durable Object.
+  url: (port, p) => `ws://127.0.0.1:${port}/ws?room=${encodeURIComponent(p.room)}`,
   hello: (p) => [JSON.stringify({ type: 'auth', data: { token: p.token } })],
   isReady: (m) => m?.type === 'auth' && at(m, 'data', 'status') === 'authenticated',
   signal(kind, _from, to, stamp, n) {
