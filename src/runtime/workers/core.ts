@@ -15,6 +15,9 @@ import { directoryRooms } from './room-store.js'
 import { getConnInfo, socketPort, upgradeWebSocket } from './socket.js'
 import type { WorkerEnv } from './worker-env.js'
 
+/** What workerd does not expose: process memory, a forced GC. */
+const NOT_ON_WORKERD = { readMemory: () => null, gc: null }
+
 export interface WorkersCoreOptions {
   /** A room object's: its rooms are reserved in the directory, its timers run from its alarm. */
   roomObject?: { scheduler: Scheduler }
@@ -29,16 +32,7 @@ export function createWorkersCore(env: WorkerEnv, o: WorkersCoreOptions = {}) {
   const rooms = o.roomObject ? directoryRooms(memory.rooms, dir) : memory.rooms
   const backend = { ...memory, name: 'durable-objects', rooms, audit: directoryAudit(dir, config.auditLogSize) }
   const scheduler = o.roomObject?.scheduler ?? systemScheduler
-  const core = createApp({
-    config,
-    backend,
-    scheduler,
-    logger,
-    instanceId,
-    ...adapterDeps({ upgradeWebSocket, socketPort, getConnInfo }),
-    readMemory: () => null,
-    gc: null,
-    rateLimitStore: (name) => directoryRateStore(dir, name),
-  })
+  const rateLimitStore = (name: string) => directoryRateStore(dir, name)
+  const core = createApp({ config, backend, scheduler, logger, instanceId, ...adapterDeps({ upgradeWebSocket, socketPort, getConnInfo }), ...NOT_ON_WORKERD, rateLimitStore })
   return { core, config, logger, dir, memory, backend, scheduler }
 }
