@@ -7,6 +7,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Store } from 'hono-rate-limiter'
 import type { AuditEvent, AuditLog } from '../../storage/types.js'
+import { DirectoryState } from './directory-state.js'
 import type { DurableObjectNamespace, DurableObjectState } from './platform.js'
 
 const ROOMS_KEY = 'rooms'
@@ -29,73 +30,46 @@ export interface DirectoryRpc {
 }
 
 export class Directory extends DurableObject<unknown, DurableObjectState> implements DirectoryRpc {
-  private roomSet: Set<string> | null = null
-  /** Newest last. Kept in memory: the trail starts afresh if the directory itself is evicted (documented). */
-  private readonly audit: AuditEvent[] = []
-  /** Objects holding sockets; in memory, like the audit trail. */
-  private readonly active = new Set<string>()
-  private readonly hits = new Map<string, { totalHits: number; resetTime: number }>()
+  private state: Promise<DirectoryState> | null = null
 
-  private async loadRooms(): Promise<Set<string>> {
-    return (this.roomSet ??= new Set((await this.ctx.storage.get<string[]>(ROOMS_KEY)) ?? []))
+  /** The room set comes from storage (it must survive an eviction); the audit trail and counters start afresh. */
+  private load(): Promise<DirectoryState> {
+    const storage = this.ctx.storage
+    return (this.state ??= storage.get<string[]>(ROOMS_KEY).then((rooms) => new DirectoryState(new Set(rooms ?? []), (all) => storage.put(ROOMS_KEY, all))))
   }
 
-  async reserve(roomId: string, maxRooms: number): Promise<boolean> {
-    const rooms = await this.loadRooms()
-    if (rooms.has(roomId)) return true
-    if (rooms.size >= maxRooms) return false
-    rooms.add(roomId)
-    await this.ctx.storage.put(ROOMS_KEY, [...rooms])
-    return true
+  async reserve(roomId: string, maxRooms: number) {
+    return (await this.load()).reserve(roomId, maxRooms)
   }
-
-  async release(roomId: string): Promise<void> {
-    const rooms = await this.loadRooms()
-    if (rooms.delete(roomId)) await this.ctx.storage.put(ROOMS_KEY, [...rooms])
+  async release(roomId: string) {
+    return (await this.load()).release(roomId)
   }
-
-  async rooms(): Promise<string[]> {
-    return [...(await this.loadRooms())]
+  async rooms() {
+    return (await this.load()).rooms()
   }
-
-  async track(name: string): Promise<void> {
-    this.active.add(name)
+  async track(name: string) {
+    ;(await this.load()).track(name)
   }
-
-  async untrack(name: string): Promise<void> {
-    this.active.delete(name)
+  async untrack(name: string) {
+    ;(await this.load()).untrack(name)
   }
-
-  async objects(): Promise<string[]> {
-    return [...new Set([...(await this.loadRooms()), ...this.active])]
+  async objects() {
+    return (await this.load()).objects()
   }
-
-  async appendAudit(event: AuditEvent, capacity: number): Promise<void> {
-    this.audit.push(event)
-    if (this.audit.length > capacity) this.audit.splice(0, this.audit.length - capacity)
+  async appendAudit(event: AuditEvent, capacity: number) {
+    ;(await this.load()).appendAudit(event, capacity)
   }
-
-  async listAudit(limit: number): Promise<AuditEvent[]> {
-    return this.audit.slice(-limit).reverse()
+  async listAudit(limit: number) {
+    return (await this.load()).listAudit(limit)
   }
-
   async hit(key: string, windowMs: number) {
-    const now = Date.now()
-    const entry = this.hits.get(key)
-    const current = entry && entry.resetTime > now ? entry : { totalHits: 0, resetTime: now + windowMs }
-    current.totalHits++
-    this.hits.set(key, current)
-    for (const [k, v] of this.hits) if (v.resetTime <= now) this.hits.delete(k)
-    return { ...current }
+    return (await this.load()).hit(key, windowMs, Date.now())
   }
-
   async unhit(key: string) {
-    const entry = this.hits.get(key)
-    if (entry && entry.totalHits > 0) entry.totalHits--
+    ;(await this.load()).unhit(key)
   }
-
   async resetKey(key: string) {
-    this.hits.delete(key)
+    ;(await this.load()).resetKey(key)
   }
 }
 

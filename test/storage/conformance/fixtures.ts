@@ -19,6 +19,8 @@ export interface ConformanceOptions {
    * reports when a gap is fixed and the entry must go. Real adapter differences belong here only until fixed.
    */
   knownGaps?: Record<string, string>
+  /** Groups that cannot apply to this adapter by design, with the reason: shown as skipped with it. */
+  notApplicable?: { bus?: string }
 }
 
 /** A test body that gets a fresh world, cleaned up after the test. */
