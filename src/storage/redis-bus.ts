@@ -28,13 +28,16 @@ export interface RedisBusDeps {
   guard: () => void
 }
 
+/** How long an instance keeps receiving envelopes addressed to it about a room it no longer holds anyone in. */
+export const ADDRESSED_LINGER_MS = 5000
+
 const failure = (what: string, err: unknown) => new StoreError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
 
 /**
  * Rule 6 of the port (a relay nobody else received is refused) comes from PUBLISH's receiver count. The count can
  * only err towards a false failure (a receiver that is reconnecting), never towards a silent drop.
  */
-export function createRedisBus(d: RedisBusDeps): SignalBus {
+export function createRedisBus(d: RedisBusDeps): SignalBus & { dispose(): void } {
   /** Room subscriptions by the room's Redis channel: the name is only ever looked up, never parsed back. */
   const rooms = new Map<string, Subscription>()
   /** This instance's addressed channel of each subscribed room. */
@@ -63,13 +66,31 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
   const redisSubscribe = (...chs: string[]) => (d.sharded ? d.sub.ssubscribe(...chs) : d.sub.subscribe(...chs))
   const redisUnsubscribe = (...chs: string[]) => (d.sharded ? d.sub.sunsubscribe(...chs) : d.sub.unsubscribe(...chs))
 
+  const unsubscribe = (...chs: string[]) => redisUnsubscribe(...chs).catch((err: unknown) => d.logger.debug('unsubscribe failed', { chs, err }))
+
+  /**
+   * The addressed channel of a room outlives the room's subscription by ADDRESSED_LINGER_MS: the hub drops a room as
+   * its last peer goes, before the others hear of it, and their relays to that peer meanwhile should reach this
+   * instance (which drops them as the departure's) rather than come back as `relay_failed`.
+   */
+  const lingering = new Map<string, ReturnType<typeof setTimeout>>()
+  function linger(roomChannel: string, to: string) {
+    const timer = setTimeout(() => {
+      lingering.delete(to)
+      if (rooms.has(roomChannel)) return
+      addressed.delete(to)
+      void unsubscribe(to)
+    }, ADDRESSED_LINGER_MS)
+    ;(timer as { unref?: () => void }).unref?.()
+    lingering.set(to, timer)
+  }
+
   async function release(roomId: string, sub: Subscription, handler: BusHandler) {
     const ch = d.keys.roomChannel(roomId)
     if (!sub.handlers.delete(handler) || sub.handlers.size > 0 || rooms.get(ch) !== sub) return
-    const to = d.keys.addressed(roomId, d.instanceId)
     rooms.delete(ch)
-    addressed.delete(to)
-    await redisUnsubscribe(ch, to).catch((err: unknown) => d.logger.debug('unsubscribe failed', { channel: ch, err }))
+    linger(ch, d.keys.addressed(roomId, d.instanceId))
+    await unsubscribe(ch)
   }
 
   function subscription(roomId: string): Subscription {
@@ -77,6 +98,8 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
     const existing = rooms.get(ch)
     if (existing) return existing
     const to = d.keys.addressed(roomId, d.instanceId)
+    clearTimeout(lingering.get(to))
+    lingering.delete(to)
     const created: Subscription = { handlers: new Set(), ready: redisSubscribe(ch, to).then(() => undefined) }
     rooms.set(ch, created)
     addressed.add(to)
@@ -92,6 +115,12 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
   const selfCount = (ch: string) => ((rooms.has(ch) || addressed.has(ch)) && d.sub.status === 'ready' ? 1 : 0)
 
   return {
+    /** Stops the linger timers (the backend closes). */
+    dispose() {
+      for (const timer of lingering.values()) clearTimeout(timer)
+      lingering.clear()
+    },
+
     async publish(channel, envelope) {
       d.guard()
       const ch = d.keys.channel(channel, envelopeRoom(envelope))

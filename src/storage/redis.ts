@@ -133,6 +133,7 @@ function assemble(p: {
   const onPartialFailure = (what: string, failed: number, err: unknown) => logger.warn(`${what}: some rooms failed`, { failed, err })
   const rateStores: { shutdown(): void }[] = []
   const healthTimeoutMs = opts.healthTimeoutMs ?? 1000
+  const bus = createRedisBus({ pub: cmd, sub, keys, instanceId: opts.instanceId, sharded: p.sharded, logger, guard })
   const shutdownClient = (c: RedisClientLike) =>
     (c.status === 'ready' ? withTimeout(c.quit(), 1000, 'QUIT', scheduler) : Promise.resolve()).catch(() => undefined).finally(() => c.disconnect())
 
@@ -143,7 +144,7 @@ function assemble(p: {
     rooms: createRedisRooms({ cmd, run, keys, presence, op, onPartialFailure, sweepSpacingMs: opts.sweepSpacingMs ?? 0 }),
     audit: createRedisAudit({ cmd, run, keys, auditCapacity: opts.auditCapacity, op }),
     tokens: createRedisTokenUses({ cmd, run, keys, auditCapacity: opts.auditCapacity, op }),
-    bus: createRedisBus({ pub: cmd, sub, keys, instanceId: opts.instanceId, sharded: p.sharded, logger, guard }),
+    bus,
     rateLimitStore(name) {
       const store = createRedisRateLimitStore(cmd, keys.rateLimit(name), logger)
       rateStores.push(store)
@@ -163,6 +164,7 @@ function assemble(p: {
     close() {
       closing ??= (async () => {
         for (const s of rateStores) s.shutdown()
+        bus.dispose()
         await Promise.all([shutdownClient(cmd), shutdownClient(sub)])
       })()
       return closing
