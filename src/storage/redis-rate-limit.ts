@@ -18,6 +18,8 @@ function storeClient(cmd: RedisClientLike) {
     async scriptLoad(script: string): Promise<string> {
       const sha1 = createHash('sha1').update(script).digest('hex')
       scripts.set(sha1, script)
+      // One server then has it cached before the first use; on a Cluster this reaches one node, and EVAL covers the rest.
+      await cmd.call('SCRIPT', 'LOAD', script)
       return sha1
     },
     async evalsha<TArgs extends unknown[], TData = unknown>(sha1: string, keys: string[], args: TArgs): Promise<TData> {

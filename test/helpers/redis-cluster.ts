@@ -62,10 +62,13 @@ export async function deleteClusterKeys(prefix: string, ports: readonly number[]
   }
 }
 
-/** Two free loopback ports 10000 apart (a node and its cluster bus), below 55536. */
+/**
+ * Two free loopback ports 10000 apart (a node and its cluster bus). Both stay below Linux's ephemeral range (32768+),
+ * where an outgoing connection may hold a port that nothing listens on.
+ */
 async function freeNodePort(taken: Set<number>): Promise<number> {
   for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 30_000)
+    const port = 20_000 + Math.floor(Math.random() * 2700)
     if (taken.has(port) || taken.has(port + 10_000)) continue
     if (!(await tcpReachable('127.0.0.1', port, 100)) && !(await tcpReachable('127.0.0.1', port + 10_000, 100))) {
       taken.add(port)
@@ -73,6 +76,34 @@ async function freeNodePort(taken: Set<number>): Promise<number> {
     }
   }
 }
+
+export interface ClusterNode {
+  id: string
+  port: number
+  master: boolean
+  failed: boolean
+  /** Its master's id, for a replica. */
+  masterId: string | null
+  /** Slot ranges it serves, for a master: [first, last] pairs. */
+  slots: [number, number][]
+}
+
+/** CLUSTER NODES output: `<id> <ip:port@bus> <flags> <master> <ping> <pong> <epoch> <link> <slot>...`. */
+export function parseNodes(text: string): ClusterNode[] {
+  return text.trim().split('\n').filter(Boolean).map((line) => {
+    const [id = '', addr = '', flags = '', master = '-', , , , , ...ranges] = line.split(' ')
+    const slots = ranges.filter((r) => !r.startsWith('[')).map((r): [number, number] => {
+      const [a, b] = r.split('-').map(Number)
+      return [a ?? 0, b ?? a ?? 0]
+    })
+    const port = Number(addr.split('@')[0]?.split(':').at(-1))
+    return { id, port, master: flags.includes('master'), failed: flags.includes('fail'), masterId: master === '-' ? null : master, slots }
+  })
+}
+
+/** The live master serving `slot`, as `nodes` show it. */
+export const ownerOf = (nodes: ClusterNode[], slot: number) =>
+  nodes.find((n) => n.master && !n.failed && n.slots.some(([a, b]) => slot >= a && slot <= b))
 
 const pidOf = (dir: string, port: number) => Number(readFileSync(join(dir, `${port}.pid`), 'utf8').trim())
 
@@ -82,38 +113,52 @@ export async function startPrivateCluster(masters: number, replicas: number) {
   const ports: number[] = []
   for (let i = 0; i < masters * (1 + replicas); i++) ports.push(await freeNodePort(taken))
   const dir = mkdtempSync(join(tmpdir(), 'octp2p-cluster-'))
-  await run('bash', [SCRIPT, '--replicas', String(replicas), '--dir', dir, ...ports.map(String)], { timeout: 60_000 })
   const signal = (port: number, sig: NodeJS.Signals) => {
     try {
       process.kill(pidOf(dir, port), sig)
     } catch {
-      // already gone
+      // never started, or already gone
     }
   }
-  const cli = async (port: number, ...args: string[]) => (await run('redis-cli', ['-p', String(port), ...args])).stdout
+  const stop = () => {
+    for (const port of ports) {
+      signal(port, 'SIGCONT')
+      signal(port, 'SIGKILL')
+    }
+    rmSync(dir, { recursive: true, force: true })
+  }
+  await run('bash', [SCRIPT, '--replicas', String(replicas), '--dir', dir, ...ports.map(String)], { timeout: 60_000 }).catch((err: unknown) => {
+    stop()
+    throw err
+  })
+  const cli = async (port: number, ...args: string[]) => (await run('redis-cli', ['-p', String(port), ...args], { timeout: 5000 })).stdout
+  /** A node that answers (tests kill and pause some). */
+  const live = async () => {
+    for (const port of ports) {
+      const pong = await run('redis-cli', ['-p', String(port), 'ping'], { timeout: 500 }).catch(() => ({ stdout: '' }))
+      if (pong.stdout.startsWith('PONG')) return port
+    }
+    throw new Error('no node of the private Cluster answers')
+  }
   return {
     ports,
     seeds: seedsOf(ports),
     nodes: ports.map((p) => `127.0.0.1:${p}`).join(','),
     dir,
     cli,
-    /** The node (master first) serving `slot` now, from CLUSTER SHARDS as any live node reports it. */
-    async roleOf(port: number): Promise<'master' | 'slave' | 'down'> {
-      const info = await cli(port, 'role').catch(() => '')
-      return info.startsWith('master') ? 'master' : info.startsWith('slave') ? 'slave' : 'down'
-    },
+    /** The hash slot of `key`, as the Cluster computes it. */
+    keyslot: async (key: string) => Number((await cli(await live(), 'cluster', 'keyslot', key)).trim()),
+    /** The Cluster's nodes as a live node sees them (CLUSTER NODES). */
+    topology: async () => parseNodes(await cli(await live(), 'cluster', 'nodes')),
     kill: (port: number) => signal(port, 'SIGKILL'),
     pause: (port: number) => signal(port, 'SIGSTOP'),
     resume: (port: number) => signal(port, 'SIGCONT'),
+    /** Moves `count` slots (the lowest first) from one master to another with `redis-cli --cluster reshard`. */
+    reshard: async (fromId: string, toId: string, count: number) =>
+      run('redis-cli', ['--cluster', 'reshard', `127.0.0.1:${await live()}`, '--cluster-from', fromId, '--cluster-to', toId, '--cluster-slots', String(count), '--cluster-yes'], { timeout: 60_000 }),
     /** Starts a node again with its config (its nodes.conf keeps its identity; its data is gone). */
     restart: (port: number) => run('redis-server', [join(dir, `${port}.conf`)]),
-    async stop() {
-      for (const port of ports) {
-        signal(port, 'SIGCONT')
-        signal(port, 'SIGKILL')
-      }
-      rmSync(dir, { recursive: true, force: true })
-    },
+    stop,
   }
 }
 export type PrivateCluster = Awaited<ReturnType<typeof startPrivateCluster>>
