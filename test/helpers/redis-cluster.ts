@@ -4,7 +4,7 @@
  * fault tests (their nodes can be killed, stopped and restarted one by one), key cleanup under a prefix on every
  * master, and a client for assertions.
  */
-import { execFile } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -146,8 +146,12 @@ export async function startPrivateCluster(masters: number, replicas: number) {
     nodes: ports.map((p) => `127.0.0.1:${p}`).join(','),
     dir,
     cli,
-    /** The hash slot of `key`, as the Cluster computes it. */
-    keyslot: async (key: string) => Number((await cli(await live(), 'cluster', 'keyslot', key)).trim()),
+    /** The hash slots of `keys`, as the Cluster computes them (one redis-cli for all). */
+    async keyslots(keys: string[]): Promise<number[]> {
+      const input = keys.map((k) => `CLUSTER KEYSLOT "${k}"\n`).join('')
+      const r = spawnSync('redis-cli', ['-p', String(await live())], { input, encoding: 'utf8', timeout: 5000 })
+      return r.stdout.trim().split('\n').map(Number)
+    },
     /** The Cluster's nodes as a live node sees them (CLUSTER NODES). */
     topology: async () => parseNodes(await cli(await live(), 'cluster', 'nodes')),
     kill: (port: number) => signal(port, 'SIGKILL'),
