@@ -70,7 +70,10 @@ export function createRedisRooms(d: RedisRoomsDeps): RoomStore {
     if (r[0] === 'full') return { ok: false, reason: 'room_full' }
     if (r[0] !== 'ok') throw new StoreError(`unexpected join reply: ${String(r[0])}`)
     const createdAt = toNumber(r[2])
-    const replaced = r[3] ? parseEntry(r[3], r[4]).peer : null
+    const previous = r[3] ? parseEntry(r[3], r[4]).peer : null
+    // A Cluster client resends a command whose master failed mid-reply; if the first run reached the promoted
+    // replica, the second finds this very connection's record: that is no replacement.
+    const replaced = previous && previous.connectionId !== peer.connectionId ? previous : null
     const peers = parsePeers(r, 6)
     presence.track(peer, createdAt)
     if (replaced) presence.forget(replaced.connectionId)
