@@ -28,26 +28,29 @@ const INSTANCES = 3
 
 type Setup = 'single' | 'cluster'
 
-/** Redis CPU seconds so far, per master. */
-async function cpuOf(ports: number[]): Promise<number[]> {
+/** Redis CPU seconds so far, and scripts run (EVALSHA + EVAL calls), per master. */
+async function cpuOf(ports: number[]): Promise<{ cpu: number; scripts: number }[]> {
   return Promise.all(
     ports.map(async (port) => {
       const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true })
       await r.connect()
-      const info = await r.info('cpu')
+      const info = `${await r.info('cpu')}\n${await r.info('commandstats')}`
       r.disconnect()
-      const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0)
-      return field('used_cpu_sys') + field('used_cpu_user')
+      const field = (re: string) => Number(new RegExp(re, 'm').exec(info)?.[1] ?? 0)
+      const cpu = field('^used_cpu_sys:([\\d.]+)') + field('^used_cpu_user:([\\d.]+)')
+      return { cpu, scripts: field('^cmdstat_evalsha:calls=(\\d+)') + field('^cmdstat_eval:calls=(\\d+)') }
     }),
   )
 }
 
-/** Redis CPU µs per master spent while `fn` runs. */
+let lastScripts = 0
+/** Redis CPU µs per master spent while `fn` runs (and, in lastScripts, how many scripts ran meanwhile). */
 async function measure(ports: number[], fn: () => Promise<unknown>): Promise<number[]> {
   const before = await cpuOf(ports)
   await fn()
   const after = await cpuOf(ports)
-  return after.map((a, i) => (a - (before[i] ?? 0)) * 1e6)
+  lastScripts = sum(after.map((a, i) => a.scripts - (before[i]?.scripts ?? 0)))
+  return after.map((a, i) => (a.cpu - (before[i]?.cpu ?? 0)) * 1e6)
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
@@ -85,6 +88,7 @@ async function runOne(setup: Setup, placement: Placement) {
     const steadyRooms = await seats(instances, `steady-${placement}`, STEADY_PEERS / ROOM_SIZE, placement)
     const open = (await inParallel(steadyRooms, 50, (room) => fillRoom(room, false))).flat()
     const steady = await measure(redis.masters, () => wait(STEADY_S * 1000))
+    const steadyScriptsPerS = lastScripts / STEADY_S
     await leaveAll(open)
     // The idle baseline again, after: their mean is what the Cluster's own gossip and cron cost meanwhile.
     const idleAfter = await measure(redis.masters, () => wait(BASELINE_S * 1000))
@@ -105,6 +109,7 @@ async function runOne(setup: Setup, placement: Placement) {
       setup,
       placement,
       idleUsPerS: sum(idlePerS),
+      steadyScriptsPerS,
       steadyUsPerPeerS,
       cycleUsPerPeer: cycleUs,
       relaysPerPeer: ((ROOM_SIZE * (ROOM_SIZE - 1)) / 2) * RELAYS_PER_PAIR / ROOM_SIZE,

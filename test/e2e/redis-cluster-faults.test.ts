@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually, redisServerAvailable, startInstance, type Instance } from '../helpers/redis.js'
 import { ownerOf, startPrivateCluster, type PrivateCluster } from '../helpers/redis-cluster.js'
-import { relayResumes } from '../helpers/relay-probe.js'
+import { joiner, relayResumes } from '../helpers/relay-probe.js'
 import { need } from '../helpers/requirements.js'
 import { TestClient, type Frame } from '../helpers/ws-client.js'
 
@@ -19,10 +19,10 @@ const LEASE_MS = 8000
 const OUTCOME_MS = 8000
 
 describe.skipIf(!available)('Redis Cluster faults under two running instances', () => {
+  const clients: TestClient[] = []
   let cluster: PrivateCluster
   let A: Instance
   let B: Instance
-  const clients: TestClient[] = []
 
   beforeAll(async () => {
     cluster = await startPrivateCluster(3, 1)
@@ -35,11 +35,7 @@ describe.skipIf(!available)('Redis Cluster faults under two running instances', 
     await cluster?.stop()
   })
 
-  async function join(on: Instance, userId: string, roomId: string) {
-    const { client } = await TestClient.join(on.ws, await on.token(userId, roomId))
-    clients.push(client)
-    return client
-  }
+  const join = joiner(clients)
 
   /** alice on A, bob on B, each knowing the other. */
   async function liveRoom(roomId: string) {

@@ -13,7 +13,7 @@ import {
   type Instance,
   type RedisServer,
 } from '../helpers/redis.js'
-import { relayResumes } from '../helpers/relay-probe.js'
+import { joiner, relayResumes } from '../helpers/relay-probe.js'
 import { need } from '../helpers/requirements.js'
 import { TestClient, type Frame } from '../helpers/ws-client.js'
 
@@ -37,11 +37,7 @@ describe.skipIf(!available)('Redis faults under two running instances', () => {
     await redis?.stop()
   })
 
-  async function join(on: Instance, userId: string, roomId: string) {
-    const { client } = await TestClient.join(on.ws, await on.token(userId, roomId))
-    clients.push(client)
-    return client
-  }
+  const join = joiner(clients)
   const health = async (on: Instance) => (await on.json('/api/health')).body.status
 
   it('relay resumes after Redis kills the pub/sub connections (CLIENT KILL TYPE pubsub)', async () => {

@@ -1,7 +1,19 @@
-/** @module Relay probes for fault tests: every relay either arrives or earns its sender an error, never vanishes. */
+/**
+ * @module Live rooms for fault tests: peers joined on given instances (kept for teardown), and relay probes (every relay
+ * either arrives or earns its sender an error, never vanishes).
+ */
 import { expect } from 'vitest'
-import { eventually } from './redis.js'
-import type { TestClient } from './ws-client.js'
+import { eventually, type Instance } from './redis.js'
+import { TestClient } from './ws-client.js'
+
+/** A join function that keeps every client it opens in `clients` (terminate them after the tests). */
+export function joiner(clients: TestClient[]) {
+  return async (on: Instance, userId: string, roomId: string) => {
+    const { client } = await TestClient.join(on.ws, await on.token(userId, roomId))
+    clients.push(client)
+    return client
+  }
+}
 
 /**
  * Sends numbered ICE candidates until one arrives and returns how many were refused first; each attempt must arrive
