@@ -28,8 +28,11 @@ const INSTANCES = 3
 
 type Setup = 'single' | 'cluster'
 
-/** Redis CPU seconds so far, and scripts run (EVALSHA + EVAL calls), per master. */
-async function cpuOf(ports: number[]): Promise<{ cpu: number; scripts: number }[]> {
+/**
+ * Per master: Redis CPU seconds so far (network I/O included), µs spent executing commands (INFO commandstats: no
+ * I/O, and none of a Cluster node's own gossip and cron), and scripts run (EVALSHA + EVAL calls).
+ */
+async function cpuOf(ports: number[]): Promise<{ cpu: number; cmdUs: number; scripts: number }[]> {
   return Promise.all(
     ports.map(async (port) => {
       const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true })
@@ -38,18 +41,24 @@ async function cpuOf(ports: number[]): Promise<{ cpu: number; scripts: number }[
       r.disconnect()
       const field = (re: string) => Number(new RegExp(re, 'm').exec(info)?.[1] ?? 0)
       const cpu = field('^used_cpu_sys:([\\d.]+)') + field('^used_cpu_user:([\\d.]+)')
-      return { cpu, scripts: field('^cmdstat_evalsha:calls=(\\d+)') + field('^cmdstat_eval:calls=(\\d+)') }
+      const cmdUs = sum([...info.matchAll(/^cmdstat_[^:]+:calls=\d+,usec=(\d+)/gm)].map((m) => Number(m[1])))
+      return { cpu, cmdUs, scripts: field('^cmdstat_evalsha:calls=(\\d+)') + field('^cmdstat_eval:calls=(\\d+)') }
     }),
   )
 }
 
 let lastScripts = 0
-/** Redis CPU µs per master spent while `fn` runs (and, in lastScripts, how many scripts ran meanwhile). */
+let lastCmdUs: number[] = []
+/**
+ * Redis CPU µs per master spent while `fn` runs; in lastCmdUs the command-execution µs per master, in lastScripts
+ * how many scripts ran meanwhile.
+ */
 async function measure(ports: number[], fn: () => Promise<unknown>): Promise<number[]> {
   const before = await cpuOf(ports)
   await fn()
   const after = await cpuOf(ports)
   lastScripts = sum(after.map((a, i) => a.scripts - (before[i]?.scripts ?? 0)))
+  lastCmdUs = after.map((a, i) => a.cmdUs - (before[i]?.cmdUs ?? 0))
   return after.map((a, i) => (a.cpu - (before[i]?.cpu ?? 0)) * 1e6)
 }
 
@@ -89,6 +98,7 @@ async function runOne(setup: Setup, placement: Placement) {
     const open = (await inParallel(steadyRooms, 50, (room) => fillRoom(room, false))).flat()
     const steady = await measure(redis.masters, () => wait(STEADY_S * 1000))
     const steadyScriptsPerS = lastScripts / STEADY_S
+    const steadyCmd = lastCmdUs
     await leaveAll(open)
     // The idle baseline again, after: their mean is what the Cluster's own gossip and cron cost meanwhile.
     const idleAfter = await measure(redis.masters, () => wait(BASELINE_S * 1000))
@@ -101,6 +111,8 @@ async function runOne(setup: Setup, placement: Placement) {
       await inParallel(churnRooms, 20, async (room) => leaveAll(await fillRoom(room, true)))
     })
     const churnS = (Date.now() - t0) / 1000
+    const churnCmd = lastCmdUs
+    const churnScripts = lastScripts
     const churnNet = churn.map((us, i) => us - (idlePerS[i] ?? 0) * churnS)
     const peerCycles = CHURN_ROOMS * ROOM_SIZE
     const steadyUsPerPeerS = sum(steadyNet) / (STEADY_PEERS * STEADY_S)
@@ -111,11 +123,15 @@ async function runOne(setup: Setup, placement: Placement) {
       idleUsPerS: sum(idlePerS),
       steadyScriptsPerS,
       steadyUsPerPeerS,
+      steadyCmdUsPerPeerS: sum(steadyCmd) / (STEADY_PEERS * STEADY_S),
       cycleUsPerPeer: cycleUs,
+      cycleCmdUsPerPeer: sum(churnCmd) / peerCycles,
+      churnScriptsPerPeer: churnScripts / peerCycles,
       relaysPerPeer: ((ROOM_SIZE * (ROOM_SIZE - 1)) / 2) * RELAYS_PER_PAIR / ROOM_SIZE,
       perPeerPerS: steadyUsPerPeerS + cycleUs / STAY_S,
-      busiestShardShare: Math.max(...steadyNet.map((x) => x / Math.max(1e-9, sum(steadyNet)))),
-      churnBusiestShardShare: Math.max(...churnNet.map((x) => x / Math.max(1e-9, sum(churnNet)))),
+      perPeerPerSCmd: sum(steadyCmd) / (STEADY_PEERS * STEADY_S) + sum(churnCmd) / peerCycles / STAY_S,
+      busiestShardShare: Math.max(...steadyCmd.map((x) => x / Math.max(1e-9, sum(steadyCmd)))),
+      churnBusiestShardShare: Math.max(...churnCmd.map((x) => x / Math.max(1e-9, sum(churnCmd)))),
       churnSeconds: churnS,
     }
   } finally {
