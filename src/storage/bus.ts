@@ -77,8 +77,8 @@ export function envelopeRoom(e: BusEnvelope): string {
  * 7. Every handler subscribed to a channel on an instance receives; unsubscribe is idempotent and stops only that
  *    handler.
  * 8. After the backend's `close()`, publish and subscribe reject with StoreError.
- * 9. An instance channel is subscribed by its own instance, and is scoped by room: an envelope published to
- *    `instance(X)` reaches X only while X subscribes to the channel of the envelope's room (`envelopeRoom`), or
+ * 9. An instance channel is scoped by room: an envelope published to `instance(X)` reaches the backend of instance
+ *    X only while that backend subscribes to the channel of the envelope's room (`envelopeRoom`), or
  *    shortly after (Redis: ADDRESSED_LINGER_MS, so relays racing a departure are not refused). The hub
  *    subscribes to a room before it joins or resumes anyone there, so envelopes addressed to its peers always find it;
  *    in return Redis carries them in the room's slot (`p:{room}:to:X`), so no shard carries one instance's traffic.

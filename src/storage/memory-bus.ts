@@ -94,7 +94,6 @@ export function createMemoryBus(o: MemoryBusOptions): SignalBus & { closeAll(): 
 
     async subscribe(channel, handler) {
       o.guard()
-      if (channel.kind === 'instance' && channel.instanceId !== o.instanceId) throw new StoreError('an instance subscribes to its own channel only')
       const key = keyOf(channel)
       const sub: Subscriber = { instanceId: o.instanceId, handler }
       let subs = o.state.get(key)

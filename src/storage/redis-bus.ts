@@ -5,6 +5,7 @@
  * channel for that room (the port's rule 9), so everything about a room travels through one shard in order. The text
  * on the wire is bus-codec.ts's, the same as the memory bus carries.
  */
+import type { Clock } from '../lib/clock.js'
 import type { Logger } from '../lib/logger.js'
 import { envelopeRoom, type BusHandler, type SignalBus } from './bus.js'
 import { decodeEnvelope, encodeEnvelope } from './bus-codec.js'
@@ -25,6 +26,7 @@ export interface RedisBusDeps {
   instanceId: string
   sharded: boolean
   logger: Logger
+  clock: Clock
   guard: () => void
 }
 
@@ -37,7 +39,7 @@ const failure = (what: string, err: unknown) => new StoreError(`${what}: ${err i
  * Rule 6 of the port (a relay nobody else received is refused) comes from PUBLISH's receiver count. The count can
  * only err towards a false failure (a receiver that is reconnecting), never towards a silent drop.
  */
-export function createRedisBus(d: RedisBusDeps): SignalBus & { dispose(): void } {
+export function createRedisBus(d: RedisBusDeps): SignalBus {
   /** Room subscriptions by the room's Redis channel: the name is only ever looked up, never parsed back. */
   const rooms = new Map<string, Subscription>()
   /** This instance's addressed channel of each subscribed room. */
@@ -69,26 +71,32 @@ export function createRedisBus(d: RedisBusDeps): SignalBus & { dispose(): void }
   const unsubscribe = (...chs: string[]) => redisUnsubscribe(...chs).catch((err: unknown) => d.logger.debug('unsubscribe failed', { chs, err }))
 
   /**
-   * The addressed channel of a room outlives the room's subscription by ADDRESSED_LINGER_MS: the hub drops a room as
-   * its last peer goes, before the others hear of it, and their relays to that peer meanwhile should reach this
-   * instance (which drops them as the departure's) rather than come back as `relay_failed`.
+   * The addressed channel of a room outlives the room's subscription by at least ADDRESSED_LINGER_MS: the hub drops a
+   * room as its last peer goes, before the others hear of it, and their relays to that peer meanwhile should reach
+   * this instance (which drops them as the departure's) rather than come back as `relay_failed`. Expired ones go at
+   * the next subscribe or release (no timer per room): oldest first, as the map keeps insertion order.
    */
-  const lingering = new Map<string, ReturnType<typeof setTimeout>>()
+  const lingering = new Map<string, { roomChannel: string; until: number }>()
   function linger(roomChannel: string, to: string) {
-    const timer = setTimeout(() => {
+    lingering.delete(to)
+    lingering.set(to, { roomChannel, until: d.clock.now() + ADDRESSED_LINGER_MS })
+  }
+  function pruneLingering() {
+    const now = d.clock.now()
+    for (const [to, l] of lingering) {
+      if (l.until > now) return
       lingering.delete(to)
-      if (rooms.has(roomChannel)) return
+      if (rooms.has(l.roomChannel)) continue
       addressed.delete(to)
       void unsubscribe(to)
-    }, ADDRESSED_LINGER_MS)
-    ;(timer as { unref?: () => void }).unref?.()
-    lingering.set(to, timer)
+    }
   }
 
   async function release(roomId: string, sub: Subscription, handler: BusHandler) {
     const ch = d.keys.roomChannel(roomId)
     if (!sub.handlers.delete(handler) || sub.handlers.size > 0 || rooms.get(ch) !== sub) return
     rooms.delete(ch)
+    pruneLingering()
     linger(ch, d.keys.addressed(roomId, d.instanceId))
     await unsubscribe(ch)
   }
@@ -98,7 +106,7 @@ export function createRedisBus(d: RedisBusDeps): SignalBus & { dispose(): void }
     const existing = rooms.get(ch)
     if (existing) return existing
     const to = d.keys.addressed(roomId, d.instanceId)
-    clearTimeout(lingering.get(to))
+    pruneLingering()
     lingering.delete(to)
     const created: Subscription = { handlers: new Set(), ready: redisSubscribe(ch, to).then(() => undefined) }
     rooms.set(ch, created)
@@ -115,12 +123,6 @@ export function createRedisBus(d: RedisBusDeps): SignalBus & { dispose(): void }
   const selfCount = (ch: string) => ((rooms.has(ch) || addressed.has(ch)) && d.sub.status === 'ready' ? 1 : 0)
 
   return {
-    /** Stops the linger timers (the backend closes). */
-    dispose() {
-      for (const timer of lingering.values()) clearTimeout(timer)
-      lingering.clear()
-    },
-
     async publish(channel, envelope) {
       d.guard()
       const ch = d.keys.channel(channel, envelopeRoom(envelope))
@@ -136,8 +138,9 @@ export function createRedisBus(d: RedisBusDeps): SignalBus & { dispose(): void }
     async subscribe(channel, handler) {
       d.guard()
       if (channel.kind === 'instance') {
-        if (channel.instanceId !== d.instanceId) throw new StoreError('an instance subscribes to its own channel only')
-        // Nothing to subscribe in Redis: the addressed channels come with the room subscriptions.
+        // Nothing to subscribe in Redis: the addressed channels come with the room subscriptions. Another instance's
+        // channel never carries anything to this backend (rule 9), so its handler just waits.
+        if (channel.instanceId !== d.instanceId) return async () => undefined
         own.add(handler)
         return async () => void own.delete(handler)
       }

@@ -133,7 +133,7 @@ function assemble(p: {
   const onPartialFailure = (what: string, failed: number, err: unknown) => logger.warn(`${what}: some rooms failed`, { failed, err })
   const rateStores: { shutdown(): void }[] = []
   const healthTimeoutMs = opts.healthTimeoutMs ?? 1000
-  const bus = createRedisBus({ pub: cmd, sub, keys, instanceId: opts.instanceId, sharded: p.sharded, logger, guard })
+  const bus = createRedisBus({ pub: cmd, sub, keys, instanceId: opts.instanceId, sharded: p.sharded, logger, clock: scheduler, guard })
   const shutdownClient = (c: RedisClientLike) =>
     (c.status === 'ready' ? withTimeout(c.quit(), 1000, 'QUIT', scheduler) : Promise.resolve()).catch(() => undefined).finally(() => c.disconnect())
 
@@ -164,7 +164,6 @@ function assemble(p: {
     close() {
       closing ??= (async () => {
         for (const s of rateStores) s.shutdown()
-        bus.dispose()
         await Promise.all([shutdownClient(cmd), shutdownClient(sub)])
       })()
       return closing

@@ -174,12 +174,11 @@ export function busTests(test: Define) {
     expect(first.got).toHaveLength(1)
   })
 
-  test('rule 9: an instance channel reaches its instance only for rooms it subscribes to, and only its own', async (w) => {
+  test('rule 9: an instance channel reaches its instance only for rooms it subscribes to', async (w) => {
     const a = await w.instance('a')
     const b = await w.instance('b')
     const atB = collector()
     await b.bus.subscribe(channels.instance('b'), atB.handler)
-    await expect(b.bus.subscribe(channels.instance('a'), () => undefined)).rejects.toBeInstanceOf(StoreError)
     await expect(a.bus.publish(channels.instance('b'), relay('a', 'no room yet'))).rejects.toBeInstanceOf(StoreError)
     const offRoom = await b.bus.subscribe(channels.room('r1'), () => undefined)
     await a.bus.publish(channels.instance('b'), relay('a', 'in r1'))
