@@ -53,7 +53,8 @@ export async function deleteClusterKeys(prefix: string, ports: readonly number[]
       let cursor = '0'
       do {
         const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-        for (const key of keys) await node.unlink(key)
+        // One key per UNLINK (keys of one node may sit in different slots), pipelined.
+        await Promise.all(keys.map((key) => node.unlink(key)))
         cursor = next
       } while (cursor !== '0')
     }
