@@ -97,12 +97,9 @@ async function runOne(setup: Setup, placement: Placement) {
     const steadyRooms = await seats(instances, `steady-${placement}`, STEADY_PEERS / ROOM_SIZE, placement)
     const open = (await inParallel(steadyRooms, 50, (room) => fillRoom(room, false))).flat()
     const steady = await measure(redis.masters, () => wait(STEADY_S * 1000))
-    const steadyScriptsPerS = lastScripts / STEADY_S
+    const steadyScripts = lastScripts
     const steadyCmd = lastCmdUs
     await leaveAll(open)
-    // The idle baseline again, after: their mean is what the Cluster's own gossip and cron cost meanwhile.
-    const idleAfter = await measure(redis.masters, () => wait(BASELINE_S * 1000))
-    idleAfter.forEach((us, i) => (idlePerS[i] = ((idlePerS[i] ?? 0) + us / BASELINE_S) / 2))
     const steadyNet = steady.map((us, i) => us - (idlePerS[i] ?? 0) * STEADY_S)
 
     const churnRooms = await seats(instances, `churn-${placement}`, CHURN_ROOMS, placement)
@@ -121,7 +118,8 @@ async function runOne(setup: Setup, placement: Placement) {
       setup,
       placement,
       idleUsPerS: sum(idlePerS),
-      steadyScriptsPerS,
+      steadyScriptsPerS: steadyScripts / STEADY_S,
+      steadyCpuUsPerScript: sum(steadyNet) / Math.max(1, steadyScripts),
       steadyUsPerPeerS,
       steadyCmdUsPerPeerS: sum(steadyCmd) / (STEADY_PEERS * STEADY_S),
       cycleUsPerPeer: cycleUs,
