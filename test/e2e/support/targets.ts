@@ -4,6 +4,7 @@
  */
 import { startBun } from '../../helpers/bun.js'
 import { deleteKeys, randomPrefix, startInstance } from '../../helpers/redis.js'
+import { deleteClusterKeys, needSharedCluster, SHARED_CLUSTER_NODES } from '../../helpers/redis-cluster.js'
 import { BUN_PATH, bunAvailable, need, REDIS_URL, redisAvailable } from '../../helpers/requirements.js'
 import { startTestServer } from '../../helpers/server.js'
 import type { Target } from './target.js'
@@ -36,6 +37,17 @@ const nodeRedisPair: Target = {
   },
 }
 
+/** Two Node processes on the shared three-master Redis Cluster (REDIS_CLUSTER_NODES): like node-redis-pair otherwise. */
+const nodeRedisCluster: Target = {
+  ...nodeRedisPair,
+  name: 'node-redis-cluster',
+  available: needSharedCluster,
+  shared() {
+    const prefix = randomPrefix('suite')
+    return { env: { REDIS_CLUSTER_NODES: SHARED_CLUSTER_NODES, REDIS_PREFIX: prefix }, cleanup: () => deleteClusterKeys(prefix) }
+  },
+}
+
 /** The Bun entry with the memory backend, in a child process. */
 const bun: Target = {
   name: 'bun',
@@ -47,5 +59,5 @@ const bun: Target = {
   },
 }
 
-export const targets = { node, 'node-redis-pair': nodeRedisPair, bun } satisfies Record<string, Target>
+export const targets = { node, 'node-redis-pair': nodeRedisPair, 'node-redis-cluster': nodeRedisCluster, bun } satisfies Record<string, Target>
 export type TargetName = keyof typeof targets
