@@ -3,8 +3,6 @@
  * No process.env, no listen, no runtime imports here: the same core runs on Node, Bun and Workers.
  */
 import { Hono, type Context } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
-import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { isAdminCaller, requireAdmin } from './auth/guards.js'
@@ -16,6 +14,7 @@ import { demoRoutes } from './demo/routes.js'
 import { httpError } from './errors.js'
 import { iceRoutes } from './ice/routes.js'
 import { clientIp, proxyTrust } from './lib/client-ip.js'
+import { apiBodyLimit, apiCors } from './lib/api-middleware.js'
 import { errorHandler, notFound } from './lib/http.js'
 import { createAudit } from './ops/audit.js'
 import { createCleanup } from './ops/cleanup.js'
@@ -86,8 +85,8 @@ export function createApp(deps: AppDeps) {
   app.notFound(notFound)
   app.use(secureHeaders())
   app.use(requestId())
-  app.use('/api/*', cors({ origin: config.corsOrigins === '*' ? '*' : config.corsOrigins, allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 600 }))
-  app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw httpError('payload_too_large') } }))
+  app.use('/api/*', apiCors(config.corsOrigins))
+  app.use('/api/*', apiBodyLimit(MAX_BODY_BYTES))
   app.route('/api/auth', tokenRoutes({ config, tokens, ipOf, store: limitStore('mint'), bearerHash: deps.bearerHash }))
   app.route('/api/ice-servers', iceRoutes({ config, tokens, clock }))
   app.route('/api/rooms', roomRoutes({ config, rooms: backend.rooms, tokens, clock, requireAdmin: adminOnly, ipOf, limitStore }))

@@ -113,3 +113,15 @@ export function checkCombinations(env: {
   ]
   for (const [broken, message] of rules) if (broken) throw new ConfigError(message)
 }
+
+/** REDIS_CLUSTER_NODES: comma-separated host:port seeds ([v6]:port for IPv6). */
+export function parseClusterNodes(raw: string): { host: string; port: number }[] {
+  const list = raw.split(',').map((n) => n.trim()).filter(Boolean)
+  if (list.length === 0) throw new ConfigError('REDIS_CLUSTER_NODES must list at least one host:port')
+  return list.map((entry) => {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:/@\[\]]+)):(\d{1,5})$/.exec(entry)
+    const port = Number(m?.[3])
+    if (!m || port < 1 || port > 65535) throw new ConfigError(`REDIS_CLUSTER_NODES entry is not host:port: ${JSON.stringify(entry)}`)
+    return { host: m[1] ?? m[2] ?? '', port }
+  })
+}

@@ -60,7 +60,8 @@ export interface Config {
   leaseTtlMs: number
   shutdownTimeoutMs: number
   logLevel: LogLevel
-  redis: { url: string; prefix: string } | null
+  /** REDIS_URL (one server) or REDIS_CLUSTER_NODES (a Redis Cluster's seed nodes); null: memory storage. */
+  redis: ({ url: string; clusterNodes?: undefined } | { clusterNodes: RedisNodeAddress[]; url?: undefined }) & { prefix: string } | null
   /** ICE servers handed to clients (auth reply, GET /api/ice-servers). */
   ice: IceConfig
   /** Serve the demo page at /demo. */
@@ -71,4 +72,9 @@ export interface IceConfig {
   stunUrls: string[]
   /** coturn `use-auth-secret` REST credentials; null without TURN_SECRET. */
   turn: { secret: string; urls: string[]; ttlSeconds: number } | null
+}
+
+export interface RedisNodeAddress {
+  host: string
+  port: number
 }

@@ -11,6 +11,7 @@ import {
   checkKeyLength,
   checkSecret,
   ConfigError,
+  parseClusterNodes,
   parseOrigins,
   parseProxies,
 } from './config-checks.js'
@@ -86,6 +87,7 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT: int(8000, 100, 60_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   REDIS_URL: optionalString,
+  REDIS_CLUSTER_NODES: optionalString,
   REDIS_PREFIX: z.string().min(1).default('octp2p'),
   STUN_URLS: optionalString,
   TURN_SECRET: optionalString,
@@ -112,6 +114,13 @@ function parseIceUrls(name: string, raw: string | undefined, schemes: string[]):
     if (!schemes.some((s) => u.startsWith(`${s}:`))) throw new ConfigError(`${name} entry must start with ${schemes.map((s) => `${s}:`).join(' or ')}: ${JSON.stringify(u)}`)
   }
   return list
+}
+
+/** One Redis server or a Cluster, never both: which one a deployment meant would be a guess. */
+function parseRedis(env: Env): Config['redis'] {
+  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) throw new ConfigError('set REDIS_URL or REDIS_CLUSTER_NODES, not both')
+  if (env.REDIS_CLUSTER_NODES) return { clusterNodes: parseClusterNodes(env.REDIS_CLUSTER_NODES), prefix: env.REDIS_PREFIX }
+  return env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : null
 }
 
 function parseIce(env: Env, production: boolean): IceConfig {
@@ -209,7 +218,7 @@ export function parseConfig(record: Record<string, string | undefined>): Config 
     leaseTtlMs: env.PEER_LEASE_TTL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT,
     logLevel: env.LOG_LEVEL,
-    redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : null,
+    redis: parseRedis(env),
     ice: parseIce(env, production),
     demo: env.DEMO === undefined || env.DEMO === '' ? !production : ['true', '1', 'yes'].includes(env.DEMO),
   }

@@ -148,6 +148,8 @@ export class Handshake {
     const { config, store, presence } = this.d
     // Subscribed to the room before the join commits: no presence published after it can be missed.
     await presence.prepare(conn, c.roomId)
+    // A socket that closed meanwhile joins nothing: its late join would replace the user's live session.
+    if (conn.isClosed) return presence.abandon(conn, c.roomId)
     const joined = await store.join({ peer: self, maxPeers: config.rooms.maxPeers, maxRooms: config.rooms.maxRooms, now }).catch((err: unknown) => {
       presence.abandon(conn, c.roomId)
       throw err

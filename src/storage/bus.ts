@@ -50,19 +50,38 @@ export type BusEnvelope = RelayEnvelope | ControlEnvelope
 
 export type BusHandler = (envelope: BusEnvelope) => void
 
+/** The room an envelope is about: every kind names one. */
+export function envelopeRoom(e: BusEnvelope): string {
+  switch (e.kind) {
+    case 'joined':
+    case 'left':
+    case 'resumed':
+      return e.peer.roomId
+    default:
+      return e.roomId
+  }
+}
+
 /**
  * Cross-instance fan-out. Every adapter obeys these rules, and test/storage/conformance/bus.ts checks each one:
  * 1. Envelopes travel encoded (bus-codec.ts: a relay's frame is carried as is, never re-encoded) and arrive decoded;
  *    a message that does not decode is dropped with a warning, never handed to a handler.
  * 2. No echo: a handler never receives an envelope whose `origin` is its own instance.
  * 3. Delivery is asynchronous: no handler runs inside `publish`.
- * 4. Order: the envelopes one instance publishes reach each receiver in publish order (across channels too).
+ * 4. Order: the envelopes one instance publishes about one room reach each receiver in publish order, across that
+ *    room's channel and the receiver's instance channel (a Redis Cluster keeps all of a room's traffic on one shard;
+ *    envelopes about different rooms may overtake each other).
  * 5. At most once: an envelope published while a receiver is not subscribed (or cannot be reached) is lost for it.
  * 6. A `relay` that no other instance received is refused: `publish` rejects with StoreError, so the sender can be
  *    told `relay_failed` instead of losing the frame silently. Other kinds resolve whoever received them.
  * 7. Every handler subscribed to a channel on an instance receives; unsubscribe is idempotent and stops only that
  *    handler.
  * 8. After the backend's `close()`, publish and subscribe reject with StoreError.
+ * 9. An instance channel is scoped by room: an envelope published to `instance(X)` reaches the backend of instance
+ *    X only while that backend subscribes to the channel of the envelope's room (`envelopeRoom`), or
+ *    shortly after (Redis: ADDRESSED_LINGER_MS, so relays racing a departure are not refused). The hub
+ *    subscribes to a room before it joins or resumes anyone there, so envelopes addressed to its peers always find it;
+ *    in return Redis carries them in the room's slot (`p:{room}:to:X`), so no shard carries one instance's traffic.
  */
 export interface SignalBus {
   publish(channel: Channel, envelope: BusEnvelope): Promise<void>

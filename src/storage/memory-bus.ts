@@ -4,7 +4,7 @@
  * multi-instance test on memory exercises what Redis does: encoding, no echo, asynchronous delivery, relay refusal.
  */
 import { silentLogger, type Logger } from '../lib/logger.js'
-import type { BusHandler, Channel, SignalBus } from './bus.js'
+import { envelopeRoom, type BusHandler, type Channel, type SignalBus } from './bus.js'
 import { decodeEnvelope, encodeEnvelope } from './bus-codec.js'
 import { StoreError } from './types.js'
 
@@ -26,14 +26,34 @@ export interface MemoryBusOptions {
   logger?: Logger
 }
 
+/** Whether `instanceId` subscribes to the room's channel: an instance channel reaches it only then (rule 9). */
+function inRoom(state: MemoryBusState, roomId: string, instanceId: string): boolean {
+  for (const s of state.get(keyOf({ kind: 'room', roomId })) ?? []) if (s.instanceId === instanceId) return true
+  return false
+}
+
+/** The subscribers an envelope about `roomId` published on `channel` reaches, but `except`. */
+function receiversOf(state: MemoryBusState, channel: Channel, roomId: string | null, except: string | null): Subscriber[] {
+  const live = state.get(keyOf(channel))
+  if (!live) return []
+  return [...live].filter((s) => s.instanceId !== except && (channel.kind === 'room' || roomId === null || inRoom(state, roomId, s.instanceId)))
+}
+
 /**
  * Hands encoded text to a channel's subscribers, as PUBLISH hands it to Redis: each receiver decodes its own copy, one
  * microtask per publish (handlers never run inside publish; publishes arrive in order). Returns how many received.
- * Exported for tests that must put text on the bus that no encoder would write.
+ * Exported for tests that must put text on the bus that no encoder would write; `roomId` scopes an instance channel.
  */
-export function publishText(state: MemoryBusState, channel: Channel, text: string, except: string | null, logger: Logger = silentLogger): number {
+export function publishText(
+  state: MemoryBusState,
+  channel: Channel,
+  text: string,
+  except: string | null,
+  logger: Logger = silentLogger,
+  roomId: string | null = null,
+): number {
   const live = state.get(keyOf(channel))
-  const receivers = live ? [...live].filter((s) => s.instanceId !== except) : []
+  const receivers = receiversOf(state, channel, roomId, except)
   if (live && receivers.length > 0) queueMicrotask(() => deliver(text, receivers, live, logger))
   return receivers.length
 }
@@ -64,11 +84,12 @@ export function createMemoryBus(o: MemoryBusOptions): SignalBus & { closeAll(): 
     async publish(channel, envelope) {
       o.guard()
       const text = encodeEnvelope(envelope)
+      const roomId = envelopeRoom(envelope)
       // Receivers are counted before anything is handed over, so a refused relay reaches nobody.
-      const live = o.state.get(keyOf(channel))
-      const others = live ? [...live].some((s) => s.instanceId !== envelope.origin) : false
-      if (envelope.kind === 'relay' && !others) throw new StoreError('no other instance received the relay')
-      publishText(o.state, channel, text, envelope.origin, logger)
+      if (envelope.kind === 'relay' && receiversOf(o.state, channel, roomId, envelope.origin).length === 0) {
+        throw new StoreError('no other instance received the relay')
+      }
+      publishText(o.state, channel, text, envelope.origin, logger, roomId)
     },
 
     async subscribe(channel, handler) {

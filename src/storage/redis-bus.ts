@@ -1,10 +1,13 @@
 /**
  * @module SignalBus over Redis pub/sub: sharded (SSUBSCRIBE/SPUBLISH, Redis 7) when the server has it, plain otherwise.
- * One dedicated subscriber connection; a channel is subscribed while at least one local handler wants it. The text on
- * the wire is bus-codec.ts's, the same as the memory bus carries.
+ * One subscriber client (on a Cluster, ioredis keeps one connection per master under it). Per room this instance
+ * holds peers in, it subscribes to two channels of the room's slot at once: the room's channel and its own addressed
+ * channel for that room (the port's rule 9), so everything about a room travels through one shard in order. The text
+ * on the wire is bus-codec.ts's, the same as the memory bus carries.
  */
+import type { Clock } from '../lib/clock.js'
 import type { Logger } from '../lib/logger.js'
-import type { BusHandler, SignalBus } from './bus.js'
+import { envelopeRoom, type BusHandler, type SignalBus } from './bus.js'
 import { decodeEnvelope, encodeEnvelope } from './bus-codec.js'
 import type { RedisClientLike } from './redis-client.js'
 import type { RedisKeys } from './redis-keys.js'
@@ -23,8 +26,12 @@ export interface RedisBusDeps {
   instanceId: string
   sharded: boolean
   logger: Logger
+  clock: Clock
   guard: () => void
 }
+
+/** How long an instance keeps receiving envelopes addressed to it about a room it no longer holds anyone in. */
+export const ADDRESSED_LINGER_MS = 5000
 
 const failure = (what: string, err: unknown) => new StoreError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
 
@@ -33,17 +40,22 @@ const failure = (what: string, err: unknown) => new StoreError(`${what}: ${err i
  * only err towards a false failure (a receiver that is reconnecting), never towards a silent drop.
  */
 export function createRedisBus(d: RedisBusDeps): SignalBus {
-  /** By Redis channel name: the name is only ever looked up, never parsed back into a bus channel. */
-  const subs = new Map<string, Subscription>()
+  /** Room subscriptions by the room's Redis channel: the name is only ever looked up, never parsed back. */
+  const rooms = new Map<string, Subscription>()
+  /** This instance's addressed channel of each subscribed room. */
+  const addressed = new Set<string>()
+  /** Handlers of this instance's own channel: they get what arrives on every addressed channel. */
+  const own = new Set<BusHandler>()
   const publishCommand = d.sharded ? 'SPUBLISH' : 'PUBLISH'
 
   function dispatch(channel: unknown, message: unknown) {
-    const sub = typeof channel === 'string' ? subs.get(channel) : undefined
-    if (!sub || typeof message !== 'string') return
+    if (typeof channel !== 'string' || typeof message !== 'string') return
+    const handlers = rooms.get(channel)?.handlers ?? (addressed.has(channel) ? own : undefined)
+    if (!handlers) return
     const envelope = decodeEnvelope(message)
     if (!envelope) return d.logger.warn('dropped a bus message that does not decode', { channel })
     if (envelope.origin === d.instanceId) return
-    for (const handler of sub.handlers) {
+    for (const handler of handlers) {
       try {
         handler(envelope)
       } catch (err) {
@@ -53,45 +65,86 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
   }
   d.sub.on(d.sharded ? 'smessage' : 'message', dispatch)
 
-  const redisSubscribe = (ch: string) => (d.sharded ? d.sub.ssubscribe(ch) : d.sub.subscribe(ch))
-  const redisUnsubscribe = (ch: string) => (d.sharded ? d.sub.sunsubscribe(ch) : d.sub.unsubscribe(ch))
+  const redisSubscribe = (...chs: string[]) => (d.sharded ? d.sub.ssubscribe(...chs) : d.sub.subscribe(...chs))
+  const redisUnsubscribe = (...chs: string[]) => (d.sharded ? d.sub.sunsubscribe(...chs) : d.sub.unsubscribe(...chs))
 
-  async function release(ch: string, sub: Subscription, handler: BusHandler) {
-    if (!sub.handlers.delete(handler) || sub.handlers.size > 0 || subs.get(ch) !== sub) return
-    subs.delete(ch)
-    await redisUnsubscribe(ch).catch((err: unknown) => d.logger.debug('unsubscribe failed', { channel: ch, err }))
+  const unsubscribe = (...chs: string[]) => redisUnsubscribe(...chs).catch((err: unknown) => d.logger.debug('unsubscribe failed', { chs, err }))
+
+  /**
+   * The addressed channel of a room outlives the room's subscription by at least ADDRESSED_LINGER_MS: the hub drops a
+   * room as its last peer goes, before the others hear of it, and their relays to that peer meanwhile should reach
+   * this instance (which drops them as the departure's) rather than come back as `relay_failed`. Expired ones go at
+   * the next subscribe or release (no timer per room): oldest first, as the map keeps insertion order.
+   */
+  const lingering = new Map<string, { roomChannel: string; until: number }>()
+  function linger(roomChannel: string, to: string) {
+    lingering.delete(to)
+    lingering.set(to, { roomChannel, until: d.clock.now() + ADDRESSED_LINGER_MS })
+  }
+  function pruneLingering() {
+    const now = d.clock.now()
+    for (const [to, l] of lingering) {
+      if (l.until > now) return
+      lingering.delete(to)
+      if (rooms.has(l.roomChannel)) continue
+      addressed.delete(to)
+      void unsubscribe(to)
+    }
   }
 
-  function subscription(ch: string): Subscription {
-    const existing = subs.get(ch)
+  async function release(roomId: string, sub: Subscription, handler: BusHandler) {
+    const ch = d.keys.roomChannel(roomId)
+    if (!sub.handlers.delete(handler) || sub.handlers.size > 0 || rooms.get(ch) !== sub) return
+    rooms.delete(ch)
+    pruneLingering()
+    linger(ch, d.keys.addressed(roomId, d.instanceId))
+    await unsubscribe(ch)
+  }
+
+  function subscription(roomId: string): Subscription {
+    const ch = d.keys.roomChannel(roomId)
+    const existing = rooms.get(ch)
     if (existing) return existing
-    const created: Subscription = { handlers: new Set(), ready: redisSubscribe(ch).then(() => undefined) }
-    subs.set(ch, created)
+    const to = d.keys.addressed(roomId, d.instanceId)
+    pruneLingering()
+    lingering.delete(to)
+    const created: Subscription = { handlers: new Set(), ready: redisSubscribe(ch, to).then(() => undefined) }
+    rooms.set(ch, created)
+    addressed.add(to)
     created.ready.catch(() => {
-      if (subs.get(ch) === created) subs.delete(ch)
+      if (rooms.get(ch) !== created) return
+      rooms.delete(ch)
+      addressed.delete(to)
     })
     return created
   }
 
+  /** Our own subscriber counts as a receiver of a channel we listen to; it is not another instance. */
+  const selfCount = (ch: string) => ((rooms.has(ch) || addressed.has(ch)) && d.sub.status === 'ready' ? 1 : 0)
+
   return {
     async publish(channel, envelope) {
       d.guard()
-      const ch = d.keys.channel(channel)
+      const ch = d.keys.channel(channel, envelopeRoom(envelope))
       let receivers: unknown
       try {
         receivers = await d.pub.call(publishCommand, ch, encodeEnvelope(envelope))
       } catch (err) {
         throw err instanceof StoreError ? err : failure('Redis publish failed', err)
       }
-      // Our own subscriber counts as a receiver of a channel we listen to; it is not another instance.
-      const self = subs.has(ch) && d.sub.status === 'ready' ? 1 : 0
-      if (envelope.kind === 'relay' && Number(receivers) <= self) throw new StoreError('no other instance received the relay')
+      if (envelope.kind === 'relay' && Number(receivers) <= selfCount(ch)) throw new StoreError('no other instance received the relay')
     },
 
     async subscribe(channel, handler) {
       d.guard()
-      const ch = d.keys.channel(channel)
-      const wanted = subscription(ch)
+      if (channel.kind === 'instance') {
+        // Nothing to subscribe in Redis: the addressed channels come with the room subscriptions. Another instance's
+        // channel never carries anything to this backend (rule 9), so its handler just waits.
+        if (channel.instanceId !== d.instanceId) return async () => undefined
+        own.add(handler)
+        return async () => void own.delete(handler)
+      }
+      const wanted = subscription(channel.roomId)
       wanted.handlers.add(handler)
       try {
         await wanted.ready
@@ -103,7 +156,7 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
       return async () => {
         if (done) return
         done = true
-        await release(ch, wanted, handler)
+        await release(channel.roomId, wanted, handler)
       }
     },
   }

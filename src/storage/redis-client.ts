@@ -18,6 +18,7 @@ export interface RedisClientLike {
   subscribe(...channels: string[]): Promise<unknown>
   unsubscribe(...channels: string[]): Promise<unknown>
   on(event: string, listener: (...args: unknown[]) => void): unknown
+  off(event: string, listener: (...args: unknown[]) => void): unknown
   connect(): Promise<void>
   quit(): Promise<unknown>
   disconnect(): void

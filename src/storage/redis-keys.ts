@@ -20,8 +20,15 @@ export interface RedisKeys {
   readonly sweepMarker: string
   tokenUse(jti: string): string
   rateLimit(name: string): string
-  /** The Redis channel for a bus channel: a room's channel shares the room's hash tag (sharded pub/sub). */
-  channel(channel: Channel): string
+  /** A room's channel: it shares the room's hash tag (sharded pub/sub), so it lives on the room's shard. */
+  roomChannel(roomId: string): string
+  /**
+   * Envelopes about a room addressed to one instance (the bus port's rule 9): in the room's slot too, so a Cluster
+   * keeps every message about a room on one shard, in order, and spreads each instance's traffic over all shards.
+   */
+  addressed(roomId: string, instanceId: string): string
+  /** The Redis channel an envelope about `roomId` takes for a bus channel. */
+  channel(channel: Channel, roomId: string): string
   /** The channel `detectSharded` publishes to. */
   readonly probeChannel: string
   /** Everything under the prefix, for tests and operators (SCAN MATCH). */
@@ -44,7 +51,9 @@ export function redisKeys(prefix: string): RedisKeys {
     sweepMarker: `${prefix}:swept`,
     tokenUse: (jti) => `${prefix}:jti:{${jti}}`,
     rateLimit: (name) => `${prefix}:rl:${name}:`,
-    channel: (ch) => (ch.kind === 'room' ? `${prefix}:{${ch.roomId}}:bus` : `${prefix}:{inst:${ch.instanceId}}`),
+    roomChannel: (roomId) => `${prefix}:{${roomId}}:bus`,
+    addressed: (roomId, instanceId) => `${prefix}:{${roomId}}:to:${instanceId}`,
+    channel: (ch, roomId) => (ch.kind === 'room' ? `${prefix}:{${ch.roomId}}:bus` : `${prefix}:{${roomId}}:to:${ch.instanceId}`),
     probeChannel: `${prefix}:{probe}`,
     pattern: `${prefix}:*`,
   }

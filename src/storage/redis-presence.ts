@@ -90,21 +90,31 @@ export function createPresence(d: PresenceDeps) {
   /** Extends the leases of the held peers of `instanceId` (all held peers when null), one script per room. */
   async function renew(instanceId: string | null, leaseUntil: number): Promise<void> {
     const rooms = [...byRoom(instanceId)]
-    const replies = await Promise.all(
+    const replies = await Promise.allSettled(
       rooms.map(([roomId, list]) => {
         const pairs = list.flatMap((o) => [o.peer.userId, o.peer.connectionId])
         return d.run('p2pRenew', keys.room(roomId).slice(1), [leaseUntil, ...pairs])
       }),
     )
+    const failed = replies.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    // Some rooms' shard did not answer (a Cluster shard down, or all of Redis): every instance's renewals there fail
+    // alike, so nobody sweeps for one lease, giving everyone time to renew once the shard is back.
+    if (failed) sweepHoldUntil = Math.max(sweepHoldUntil, d.clock.now() + d.leaseTtlMs)
     const lost: OwnedPeer[] = []
-    replies.forEach((reply, i) => {
-      const gone = new Set(asArray(reply, 'renew'))
+    replies.forEach((settled, i) => {
+      if (settled.status === 'rejected') return
+      const gone = new Set(asArray(settled.value, 'renew'))
       // Peers that left meanwhile are gone on purpose; only the ones still held need an explanation.
       for (const o of rooms[i]?.[1] ?? []) {
         if (gone.has(o.peer.connectionId) && owned.get(o.peer.connectionId) === o) lost.push(o)
       }
     })
-    if (lost.length === 0) return
+    if (lost.length > 0) await settleLost(lost)
+    if (failed) throw failed.reason
+  }
+
+  /** Held peers a renewal did not find: Redis lost its data (restore them all), or they were replaced or expired. */
+  async function settleLost(lost: OwnedPeer[]): Promise<void> {
     if (await epochChanged()) return restore()
     // Replaced by a newer connection of the same user, or expired by a sweep while this instance could not renew.
     for (const o of lost) owned.delete(o.peer.connectionId)

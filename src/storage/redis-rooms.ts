@@ -28,10 +28,10 @@ export interface RedisRoomsDeps {
 
 /** An index entry without a room is a reservation whose join never ran; older than this it is dropped. */
 const STALE_RESERVATION_MS = 60_000
-/** Rooms read or swept per batch (auto-pipelined into one round trip). */
+/** Rooms read or swept per page of the index (auto-pipelined into one round trip per shard). */
 const BATCH = 200
 
-/** The index as [roomId, score] pairs (RESP2 returns a flat list, RESP3 a list of pairs). */
+/** Index entries as [roomId, score] pairs (RESP2 returns a flat list, RESP3 a list of pairs). */
 function indexPairs(reply: unknown): [string, number][] {
   const flat = asArray(reply, 'ZRANGE').flat()
   const out: [string, number][] = []
@@ -39,9 +39,22 @@ function indexPairs(reply: unknown): [string, number][] {
   return out
 }
 
-async function inBatches<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+/**
+ * Runs `fn` on every room of the index, a page (about BATCH entries, ZSCAN) at a time: no single command reads the
+ * whole index, so a million rooms never block the index's shard. ZSCAN returns every entry present for the whole scan
+ * at least once; repeats are skipped here. Entries added meanwhile may be missed (the next sweep or listing has them).
+ */
+async function eachIndexPage<R>(cmd: RedisClientLike, index: string, fn: (roomId: string, score: number) => Promise<R>) {
   const out: PromiseSettledResult<R>[] = []
-  for (let i = 0; i < items.length; i += BATCH) out.push(...(await Promise.allSettled(items.slice(i, i + BATCH).map(fn))))
+  const seen = new Set<string>()
+  let cursor = '0'
+  do {
+    const reply = asArray(await cmd.call('ZSCAN', index, cursor, 'COUNT', BATCH), 'ZSCAN')
+    cursor = String(reply[0])
+    const page = indexPairs(reply[1] ?? []).filter(([roomId]) => !seen.has(roomId))
+    for (const [roomId] of page) seen.add(roomId)
+    out.push(...(await Promise.allSettled(page.map(([roomId, score]) => fn(roomId, score)))))
+  } while (cursor !== '0')
   return out
 }
 
@@ -57,7 +70,10 @@ export function createRedisRooms(d: RedisRoomsDeps): RoomStore {
     if (r[0] === 'full') return { ok: false, reason: 'room_full' }
     if (r[0] !== 'ok') throw new StoreError(`unexpected join reply: ${String(r[0])}`)
     const createdAt = toNumber(r[2])
-    const replaced = r[3] ? parseEntry(r[3], r[4]).peer : null
+    const previous = r[3] ? parseEntry(r[3], r[4]).peer : null
+    // A Cluster client resends a command whose master failed mid-reply; if the first run reached the promoted
+    // replica, the second finds this very connection's record: that is no replacement.
+    const replaced = previous && previous.connectionId !== peer.connectionId ? previous : null
     const peers = parsePeers(r, 6)
     presence.track(peer, createdAt)
     if (replaced) presence.forget(replaced.connectionId)
@@ -155,9 +171,8 @@ export function createRedisRooms(d: RedisRoomsDeps): RoomStore {
 
     listRooms: (now) =>
       op('listRooms', async () => {
-        const ids = indexPairs(await d.cmd.call('ZRANGE', keys.index, 0, -1, 'WITHSCORES')).map(([id]) => id)
-        const rooms = settle('listRooms', await inBatches(ids, (id) => readRoom(id, now)))
-        return rooms.filter((r): r is RoomRecord => r !== null)
+        const rooms = settle('listRooms', await eachIndexPage(d.cmd, keys.index, (id) => readRoom(id, now)))
+        return rooms.filter((r): r is RoomRecord => r !== null).sort((x, y) => x.createdAt - y.createdAt || (x.roomId < y.roomId ? -1 : 1))
       }),
 
     listPeers: (roomId, now) =>
@@ -186,8 +201,7 @@ export function createRedisRooms(d: RedisRoomsDeps): RoomStore {
         const result: SweepResult = { expiredPeers: [], deletedRooms: [] }
         if (presence.sweepOnHold()) return result
         if (d.sweepSpacingMs > 0 && toNumber(await run('p2pSweepGate', [keys.sweepMarker], [opts.now, d.sweepSpacingMs])) === 0) return result
-        const index = indexPairs(await d.cmd.call('ZRANGE', keys.index, 0, -1, 'WITHSCORES'))
-        settle('sweep', await inBatches(index, ([roomId, score]) => sweepRoom(roomId, score, opts, result)))
+        settle('sweep', await eachIndexPage(d.cmd, keys.index, (roomId, score) => sweepRoom(roomId, score, opts, result)))
         return result
       }),
   }

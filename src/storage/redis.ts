@@ -2,11 +2,11 @@
  * @module Redis Backend (issue 3): rooms, presence, audit, token uses and rate limits shared by every instance, and
  * the bus between them. Loaded by the Node/Bun entries only (dynamic import when REDIS_URL is set).
  */
-import { Redis } from 'ioredis'
 import { systemScheduler, type Scheduler } from '../lib/scheduler.js'
 import type { Logger } from '../lib/logger.js'
 import { createRedisBus, detectSharded } from './redis-bus.js'
-import { commandOptions, defineScripts, redactUrl, storeError, subscriberOptions, withTimeout, type RedisClientLike } from './redis-client.js'
+import { defineScripts, storeError, withTimeout, type RedisClientLike } from './redis-client.js'
+import { openClients, type RedisTarget } from './redis-connect.js'
 import { redisKeys } from './redis-keys.js'
 import { createPresence, type Presence } from './redis-presence.js'
 import { createRedisRateLimitStore } from './redis-rate-limit.js'
@@ -14,8 +14,9 @@ import { createRedisAudit, createRedisTokenUses } from './redis-records.js'
 import { createRedisRooms } from './redis-rooms.js'
 import { StoreError, type Backend } from './types.js'
 
-export interface RedisBackendOptions {
-  url: string
+export type RedisBackendOptions = RedisTarget & RedisBackendSettings
+
+export interface RedisBackendSettings {
   /** Key and channel prefix (REDIS_PREFIX): several deployments can share one Redis. */
   prefix: string
   instanceId: string
@@ -59,10 +60,10 @@ function watchConnection(client: RedisClientLike, role: string, logger: Logger, 
 }
 
 /**
- * Connects (both connections) and returns the Backend. Startup policy: an unreachable Redis (or one that refuses the
- * credentials) is an error, not a wait: the promise rejects at once with a StoreError naming the redacted URL and the
- * cause, and the Node entry exits 1 (the platform's restart policy retries). Once started, a lost connection is
- * retried forever (at most 1 s apart) while commands fail fast.
+ * Connects (both clients) and returns the Backend. Startup policy: an unreachable Redis (or one that refuses the
+ * credentials) is an error, not a wait: the promise rejects at once with a StoreError naming the redacted URL (or the
+ * Cluster's seed nodes) and the cause, and the Node entry exits 1 (the platform's restart policy retries). Once
+ * started, a lost connection is retried forever (at most 1 s apart) while commands fail fast.
  */
 export async function createRedisBackend(opts: RedisBackendOptions): Promise<Backend> {
   const keys = redisKeys(opts.prefix)
@@ -73,8 +74,7 @@ export async function createRedisBackend(opts: RedisBackendOptions): Promise<Bac
     commandTimeoutMs: opts.commandTimeoutMs ?? 2000,
     connectTimeoutMs: opts.connectTimeoutMs ?? 5000,
   }
-  const cmd = new Redis(opts.url, commandOptions(policy))
-  const sub = cmd.duplicate(subscriberOptions(policy))
+  const { cmd, sub, cluster, where } = openClients(opts, policy)
   let presence: Presence | null = null
   watchConnection(cmd, 'command', logger, () => {
     presence?.reconnected().catch((err: unknown) => logger.warn('re-announcing held peers after a reconnect failed', { err }))
@@ -89,6 +89,7 @@ export async function createRedisBackend(opts: RedisBackendOptions): Promise<Bac
   try {
     await Promise.all([cmd.connect(), sub.connect()])
     sharded = await detectSharded(cmd, keys)
+    if (cluster && !sharded) throw new StoreError('Redis Cluster mode needs Redis 7 or newer (sharded pub/sub: SPUBLISH)')
     presence = createPresence({ cmd, run, keys, logger, clock: scheduler, leaseTtlMs: opts.leaseTtlMs })
     await presence.start()
   } catch (err) {
@@ -97,10 +98,11 @@ export async function createRedisBackend(opts: RedisBackendOptions): Promise<Bac
     // ioredis rejects connect() with "Connection is closed"; the socket error (ECONNREFUSED, ENOTFOUND...) says why.
     const cause = connectError ?? err
     const detail = cause instanceof Error ? cause.message : String(cause)
-    throw new StoreError(`Cannot connect to Redis at ${redactUrl(opts.url)} (${detail}); start Redis or unset REDIS_URL`, { cause })
+    const unset = cluster ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL'
+    throw new StoreError(`Cannot connect to Redis at ${where} (${detail}); start Redis or unset ${unset}`, { cause })
   }
   cmd.off('error', remember)
-  return assemble({ opts, keys, cmd, sub, run, presence, sharded, logger, scheduler })
+  return assemble({ opts, keys, cmd, sub, run, presence, sharded, where, logger, scheduler })
 }
 
 function assemble(p: {
@@ -111,6 +113,7 @@ function assemble(p: {
   run: ReturnType<typeof defineScripts>
   presence: Presence
   sharded: boolean
+  where: string
   logger: Logger
   scheduler: Scheduler
 }): Backend {
@@ -130,17 +133,18 @@ function assemble(p: {
   const onPartialFailure = (what: string, failed: number, err: unknown) => logger.warn(`${what}: some rooms failed`, { failed, err })
   const rateStores: { shutdown(): void }[] = []
   const healthTimeoutMs = opts.healthTimeoutMs ?? 1000
+  const bus = createRedisBus({ pub: cmd, sub, keys, instanceId: opts.instanceId, sharded: p.sharded, logger, clock: scheduler, guard })
   const shutdownClient = (c: RedisClientLike) =>
     (c.status === 'ready' ? withTimeout(c.quit(), 1000, 'QUIT', scheduler) : Promise.resolve()).catch(() => undefined).finally(() => c.disconnect())
 
-  logger.info('Redis backend ready', { url: redactUrl(opts.url), prefix: opts.prefix, sharded: p.sharded })
+  logger.info('Redis backend ready', { at: p.where, prefix: opts.prefix, sharded: p.sharded })
   return {
     name: 'redis',
     shared: true,
     rooms: createRedisRooms({ cmd, run, keys, presence, op, onPartialFailure, sweepSpacingMs: opts.sweepSpacingMs ?? 0 }),
     audit: createRedisAudit({ cmd, run, keys, auditCapacity: opts.auditCapacity, op }),
     tokens: createRedisTokenUses({ cmd, run, keys, auditCapacity: opts.auditCapacity, op }),
-    bus: createRedisBus({ pub: cmd, sub, keys, instanceId: opts.instanceId, sharded: p.sharded, logger, guard }),
+    bus,
     rateLimitStore(name) {
       const store = createRedisRateLimitStore(cmd, keys.rateLimit(name), logger)
       rateStores.push(store)

@@ -33,7 +33,7 @@ const HEADLINE: Record<Scenario, string[]> = {
   storm: ['msgsPerSec', 'cpuUsPerMsg', 'p50Ms', 'p99Ms'],
   churn: ['cyclesPerSec', 'cpuUsPerCycle', 'heapGrowthPct'],
   steady: ['p50Ms', 'p99Ms', 'p999Ms'],
-  token: ['mintsPerSec', 'handshakesPerSec', 'cpuUsPerHandshake'],
+  token: ['cpuUsPerMint', 'cpuUsPerHealth', 'handshakesPerSec', 'cpuUsPerHandshake'],
   xrelay: ['cpuUsPerMsg', 'serversCpuUsPerMsg', 'redisCpuUsPerMsg', 'oneCpuUsPerMsg', 'crossRatio', 'steadyP50Ms', 'oneSteadyP50Ms'],
   yjs: ['rssKbPerPeer', 'heapKbPerPeer', 'cpuUsPerPublish', 'heapKbPerClosedPeer'],
 }

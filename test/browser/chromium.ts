@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core'
 import { CHROMIUM_PATH } from '../helpers/requirements.js'
 
 const ARGS = [
@@ -68,4 +68,36 @@ export async function launchChromium(): Promise<LaunchedChromium> {
       return left
     },
   }
+}
+
+/**
+ * Runs in every page before its own scripts: the page's RTCPeerConnections accept only loopback and relay candidates
+ * from their peers (trickled or inside a remote description), so that outside a network namespace no test sends
+ * WebRTC traffic to eth0's address (platform-notes section 7). Relay candidates are coturn's, on 127.0.0.1.
+ */
+function keepLoopbackCandidates() {
+  const allowed = (line: string) => / (127\.\d+\.\d+\.\d+|::1) \d+ typ (host|relay)\b/.test(line)
+  const proto = RTCPeerConnection.prototype
+  const addIceCandidate = proto.addIceCandidate as (c?: RTCIceCandidateInit) => Promise<void>
+  proto.addIceCandidate = function (this: RTCPeerConnection, candidate?: RTCIceCandidateInit | null) {
+    const line = candidate?.candidate
+    if (line && !allowed(line)) return Promise.resolve()
+    return addIceCandidate.call(this, candidate ?? undefined)
+  } as typeof proto.addIceCandidate
+  const setRemoteDescription = proto.setRemoteDescription as (d?: RTCSessionDescriptionInit) => Promise<void>
+  proto.setRemoteDescription = function (this: RTCPeerConnection, description?: RTCSessionDescriptionInit) {
+    const sdp = description?.sdp?.split('\r\n').filter((l) => !l.startsWith('a=candidate:') || allowed(l)).join('\r\n')
+    return setRemoteDescription.call(this, description && { type: description.type, sdp })
+  } as typeof proto.setRemoteDescription
+}
+
+/**
+ * A browser context for WebRTC on loopback: the camera/microphone grant for `origin` (without it Chromium gathers no
+ * loopback candidates) and peers that accept loopback candidates only.
+ */
+export async function loopbackContext(browser: Browser, origin: string, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options)
+  await context.grantPermissions(['camera', 'microphone'], { origin })
+  await context.addInitScript(keepLoopbackCandidates)
+  return context
 }

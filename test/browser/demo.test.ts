@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHROMIUM_PATH, chromiumAvailable, need } from '../helpers/requirements.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
-import { launchChromium, type LaunchedChromium } from './chromium.js'
+import { launchChromium, loopbackContext, type LaunchedChromium } from './chromium.js'
 import { expectOnlySignaling, relayed } from './support.js'
 
 const ROOM = 'demo-room'
@@ -32,9 +32,7 @@ describe.skipIf(!available)('the /demo page in two tabs', () => {
   })
 
   async function tab(user: string): Promise<Page> {
-    const context = await chromium.browser.newContext({ viewport: { width: 860, height: 560 } })
-    await context.grantPermissions(['camera', 'microphone'], { origin: server.http })
-    const page = await context.newPage()
+    const page = await (await loopbackContext(chromium.browser, server.http, { viewport: { width: 860, height: 560 } })).newPage()
     await page.goto(`${server.http}/demo?room=${ROOM}&user=${user}`)
     return page
   }
@@ -70,5 +68,5 @@ describe.skipIf(!available)('the /demo page in two tabs', () => {
     mkdirSync('test-results', { recursive: true })
     await alice.screenshot({ path: 'test-results/demo.png' })
     if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync('test-results/demo.png', 'docs/demo.png')
-  })
+  }, 45_000) // a 5 s outage on purpose, two connections and three typing rounds on a loaded 2-core machine
 })

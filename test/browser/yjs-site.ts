@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
+import { loopbackContext } from './chromium.js'
 
 const HTML = '<!doctype html><meta charset="utf-8"><title>yjs test</title><script type="module" src="/page.js"></script>'
 
@@ -34,10 +35,7 @@ export async function serveYjsPage(): Promise<YjsSite> {
   return {
     origin,
     async open(browser, signalingUrl, room) {
-      const context = await browser.newContext()
-      // Chromium gathers loopback candidates only for an origin with camera or microphone permission.
-      await context.grantPermissions(['camera', 'microphone'], { origin })
-      const page = await context.newPage()
+      const page = await (await loopbackContext(browser, origin)).newPage()
       await page.goto(`${origin}/?${new URLSearchParams({ signaling: signalingUrl, room }).toString()}`)
       await page.waitForFunction(() => window.__yjs !== undefined || window.__error !== undefined)
       const error = await page.evaluate(() => window.__error)

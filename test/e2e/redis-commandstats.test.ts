@@ -130,4 +130,4 @@ describe.skipIf(!available)('Redis commands per action', () => {
 })
 
 /** Commands the server sends itself in these windows (EVAL and EVALSHA count as `script`); the rest run inside scripts. */
-const SENT = new Set(['script', 'spublish', 'publish', 'ssubscribe', 'sunsubscribe', 'subscribe', 'unsubscribe', 'xadd', 'zrange', 'ping'])
+const SENT = new Set(['script', 'spublish', 'publish', 'ssubscribe', 'sunsubscribe', 'subscribe', 'unsubscribe', 'xadd', 'zrange', 'zscan', 'ping'])

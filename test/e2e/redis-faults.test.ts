@@ -13,6 +13,7 @@ import {
   type Instance,
   type RedisServer,
 } from '../helpers/redis.js'
+import { joiner, relayResumes } from '../helpers/relay-probe.js'
 import { need } from '../helpers/requirements.js'
 import { TestClient, type Frame } from '../helpers/ws-client.js'
 
@@ -36,28 +37,8 @@ describe.skipIf(!available)('Redis faults under two running instances', () => {
     await redis?.stop()
   })
 
-  async function join(on: Instance, userId: string, roomId: string) {
-    const { client } = await TestClient.join(on.ws, await on.token(userId, roomId))
-    clients.push(client)
-    return client
-  }
+  const join = joiner(clients)
   const health = async (on: Instance) => (await on.json('/api/health')).body.status
-
-  /** Sends numbered ICE candidates until one arrives; each attempt must arrive or get the sender an error, never vanish. */
-  async function relayResumes(from: TestClient, to: TestClient, target: string, tag: string) {
-    for (let i = 0; i < 100; i++) {
-      const candidate = `${tag}:${i}`
-      const errorsBefore = from.all('error').length
-      from.send({ type: 'ice-candidate', targetUserId: target, data: { candidate } })
-      const outcome = await eventually(async () => {
-        if (to.all('ice-candidate').some((f) => f.data?.candidate === candidate)) return 'delivered'
-        return from.all('error').length > errorsBefore ? 'refused' : undefined
-      }, 3000, `an outcome for ${candidate}`)
-      if (outcome === 'delivered') return i
-      expect(from.all('error').at(-1)?.data?.code).toBe('relay_failed')
-    }
-    throw new Error('relay did not resume')
-  }
 
   it('relay resumes after Redis kills the pub/sub connections (CLIENT KILL TYPE pubsub)', async () => {
     const alice = await join(A, 'alice', 'kill')

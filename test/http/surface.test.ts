@@ -90,6 +90,22 @@ describe('public HTTP surface', () => {
     expect(res.headers.get('vary')).toMatch(/\bOrigin\b/i)
   })
 
+  it('tells caches that a response without Origin varies by it, on GET and POST', async () => {
+    const get = await request(`${server.http}/api/health`)
+    expect(get.headers.get('access-control-allow-origin')).toBeNull()
+    expect(get.headers.get('vary')).toMatch(/\bOrigin\b/i)
+    const post = await request(`${server.http}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    expect(post.status).toBe(400)
+    expect(post.headers.get('vary')).toMatch(/\bOrigin\b/i)
+  })
+
+  it('limits POST bodies and never reads a GET body', async () => {
+    const big = JSON.stringify({ userId: 'u', roomId: 'r', pad: 'x'.repeat(20_000) })
+    const post = await request(`${server.http}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big })
+    expect(post.status).toBe(413)
+    expect(post.json.code).toBe('payload_too_large')
+  })
+
   itLogsNoJwt(() => [server])
 })
 

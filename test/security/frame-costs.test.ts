@@ -46,7 +46,9 @@ describe('frame costs with the default limits', () => {
     // Everything her budget paid for was written to the receivers before that error: their own sentinels collect it.
     const delivered = await Promise.all(others.map(async (c) => (await c.sync()).filter((f) => f.type === 'sdp-offer').length))
     for (const n of delivered) expect(n).toBeLessThanOrEqual(30)
-    expect(delivered[0]).toBeGreaterThanOrEqual(25)
+    // Her sentinel ping spent one of the 200 tokens: floor(199 / 8) = 24 paid up front, more only if a refill lands
+    // during the burst (a CI run saw exactly 24).
+    expect(delivered[0]).toBeGreaterThanOrEqual(24)
     // One warning per dropping streak (a refill in between may start a second one on a loaded machine).
     expect(new Set(alice.all('error').map((f) => f.data?.code))).toEqual(new Set(['rate_limited']))
     await Promise.all([alice, ...others].map((c) => c.close()))

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../src/lib/logger.js'
 import { createRedisBackend } from '../../src/storage/redis.js'
 import { channels, StoreError, type Backend, type BusEnvelope, type PeerRecord } from '../../src/storage/types.js'
-import { deleteKeys, eventually, freePort, randomPrefix, redisClient } from '../helpers/redis.js'
+import { deleteKeys, eventually, freePort, randomPrefix, redisClient, startRedisServer } from '../helpers/redis.js'
 import { need, REDIS_URL, redisAvailable } from '../helpers/requirements.js'
 
 const available = need('Redis', await redisAvailable(), `nothing listens at ${REDIS_URL}; start redis-server (see .ci/run)`)
@@ -42,6 +42,26 @@ describe.skipIf(!available)('redis adapter specifics', () => {
     const roomKeys = (await admin.keys(`${prefix}:*tagged*`)).sort()
     expect(roomKeys).toEqual([`${prefix}:{tagged}:leases`, `${prefix}:{tagged}:meta`, `${prefix}:{tagged}:peers`])
     expect(await admin.call('PUBSUB', 'SHARDCHANNELS', `${prefix}:*`)).toContain(`${prefix}:{tagged}:bus`)
+  })
+
+  it('lists and sweeps a large index page by page (ZSCAN), never reading it whole, and misses no room', async () => {
+    // A private server: other test runs on the shared Redis send ZRANGE and ZSCAN of their own.
+    const server = await startRedisServer()
+    const a = await createRedisBackend({ ...options, url: server.url, instanceId: 'a' })
+    const stats = redisClient(server.url)
+    const ids = Array.from({ length: 450 }, (_, i) => `page${i}`)
+    for (const id of ids) await a.rooms.join({ peer: peer(id, 'alice'), maxPeers: 16, maxRooms: 1000, now: Date.now() })
+    const calls = async (cmd: string) => Number(/calls=(\d+)/.exec(String(await stats.call('INFO', 'commandstats')).split('\n').find((l) => l.startsWith(`cmdstat_${cmd}:`)) ?? '')?.[1] ?? 0)
+    const [zrange0, zscan0] = [await calls('zrange'), await calls('zscan')]
+    expect((await a.rooms.listRooms(Date.now())).map((r) => r.roomId).sort()).toEqual([...ids].sort())
+    const swept = await a.rooms.sweep({ now: Date.now() + 60_000, inactivityMs: 10_800_000, emptyGraceMs: 0 })
+    expect(swept.expiredPeers).toHaveLength(450)
+    expect(await calls('zrange')).toBe(zrange0)
+    // Two scans of at least three pages each.
+    expect(await calls('zscan')).toBeGreaterThanOrEqual(zscan0 + 6)
+    stats.disconnect()
+    await a.close()
+    await server.stop()
   })
 
   it('refuses a relay that no other instance received, so the sender hears of it', async () => {

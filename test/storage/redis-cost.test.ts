@@ -71,6 +71,7 @@ describe.skipIf(!available)('Redis CPU per operation', () => {
 
   it('measures relays, joins, token uses, audit appends, renewals and sweeps', async () => {
     let delivered = 0
+    await b.bus.subscribe(channels.room('r'), () => undefined)
     await b.bus.subscribe(channels.instance('b'), () => void delivered++)
     const relays = 20_000
     const relayCost = await measure('relay (SPUBLISH to one subscriber)', relays, () =>

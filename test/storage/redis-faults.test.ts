@@ -27,6 +27,7 @@ describe.skipIf(!available)('redis adapter faults (private redis-server)', () =>
     const open = (instanceId: string) =>
       createRedisBackend({ url: redis.url, prefix: 'faults', instanceId, logger: silentLogger, auditCapacity: 100, leaseTtlMs: 30_000, commandTimeoutMs: 500 })
     ;[a, b] = await Promise.all([open('a'), open('b')])
+    await b.bus.subscribe(channels.room('room'), () => undefined)
     await b.bus.subscribe(channels.instance('b'), (e) => {
       if (e.kind === 'relay') received.push(e.frame)
     })

@@ -217,3 +217,25 @@ describe('ranges and combinations', () => {
     expect(parseConfig({ SINGLE_USE_TOKENS: 'false' }).auth.singleUse).toBe(false)
   })
 })
+
+describe('Redis settings', () => {
+  it('takes REDIS_URL for one server and REDIS_CLUSTER_NODES for a Cluster, with the prefix', () => {
+    expect(parseConfig({ REDIS_URL: 'redis://r:6379' }).redis).toEqual({ url: 'redis://r:6379', prefix: 'octp2p' })
+    expect(parseConfig({ REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis-b:7001,[::1]:7002 ', REDIS_PREFIX: 'p' }).redis).toEqual({
+      clusterNodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-b', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      prefix: 'p',
+    })
+    expect(parseConfig({}).redis).toBeNull()
+  })
+
+  it('refuses both at once, and cluster seeds that are not host:port, naming the variable', () => {
+    expect(configError({ REDIS_URL: 'redis://r', REDIS_CLUSTER_NODES: 'r:7000' }).message).toMatch(/REDIS_URL or REDIS_CLUSTER_NODES/)
+    for (const bad of ['r', 'r:0', 'r:70000', 'redis://r:7000', ' , ', 'a:1,b']) {
+      expect(configError({ REDIS_CLUSTER_NODES: bad }).message).toMatch(/REDIS_CLUSTER_NODES/)
+    }
+  })
+})

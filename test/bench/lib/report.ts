@@ -45,6 +45,7 @@ export function rows(o: Options): Row[] {
     r('steady.cpuUsPerMsg', `steady ${o.rate}/s: server CPU per signal (µs)`, 1, 'lower'),
     r('token.mintsPerSec', 'token: POST /api/auth/token per s', 0, 'higher'),
     r('token.cpuUsPerMint', 'token: server CPU per mint (µs)', 0, 'lower'),
+    r('token.cpuUsPerHealth', 'token: server CPU per GET /api/health (µs)', 0, 'lower'),
     r('token.handshakesPerSec', 'token: auth handshakes/s (connect, verify, join, close)', 0, 'higher'),
     r('token.cpuUsPerHandshake', 'token: server CPU per handshake (µs)', 0, 'lower'),
     r('xrelay.msgsPerSec', 'xrelay, 2 instances on Redis: delivered signals/s', 0, 'higher'),

@@ -1,4 +1,4 @@
-/** @module Connection cycles: churn (connect, auth, join, one signal round trip, close), bare handshakes, and HTTP token minting. */
+/** @module Connection cycles: churn (connect, auth, join, one signal round trip, close), bare handshakes, HTTP token minting and health checks. */
 import { randomBytes } from 'node:crypto'
 import { nowUs } from './payloads.js'
 import { closePeer, connectPeer, inPool, type Peer, type Target } from './peer.js'
@@ -82,5 +82,15 @@ export async function mintOverHttp(port: number, issuerKey: string, prefix: stri
     })
     const body = await res.text()
     if (res.status !== 200) throw new Error(`mint ${res.status}: ${body.slice(0, 120)}`)
+  })
+}
+
+/** GET /api/health without credentials (what a load balancer or uptime monitor sends), `count` times (keep-alive). */
+export async function healthOverHttp(port: number, count: number, concurrency: number, deadlineMs: number): Promise<CycleResult> {
+  const list = Array.from({ length: count }, () => ({ id: '', room: '', token: '' }))
+  return cycles(list, concurrency, deadlineMs, async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/api/health`)
+    const body = await res.text()
+    if (res.status !== 200) throw new Error(`health ${res.status}: ${body.slice(0, 120)}`)
   })
 }

@@ -3,7 +3,7 @@
  * (kept under the per-process open-file cap) and runs one operation per IPC request.
  */
 import type { Protocol } from '../lib/servers.js'
-import { churn, handshakes, mintOverHttp, specs, type Mint } from './cycle-ops.js'
+import { churn, handshakes, healthOverHttp, mintOverHttp, specs, type Mint } from './cycle-ops.js'
 import { closePeer, connectPeer, inPool, target, type Peer, type Target } from './peer.js'
 import type { PeerSpec } from './protocols.js'
 import { steady, storm } from './signal-ops.js'
@@ -119,6 +119,7 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
   churn: async (a) => churn(T(), allPeers(), s.prepared.splice(0), num(a, 'concurrency'), num(a, 'deadlineMs'), num(a, 'timeoutMs')),
   handshakes: async (a) => handshakes(T(), s.prepared.splice(0), num(a, 'concurrency'), num(a, 'deadlineMs'), num(a, 'timeoutMs')),
   mint: async (a) => mintOverHttp(T().port, text(a, 'issuerKey'), `m${s.index}x`, num(a, 'count'), num(a, 'concurrency'), num(a, 'deadlineMs')),
+  health: async (a) => healthOverHttp(T().port, num(a, 'count'), num(a, 'concurrency'), num(a, 'deadlineMs')),
   closeAll,
 }
 

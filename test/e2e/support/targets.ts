@@ -4,6 +4,7 @@
  */
 import { startBun } from '../../helpers/bun.js'
 import { deleteKeys, randomPrefix, startInstance } from '../../helpers/redis.js'
+import { deleteClusterKeys, needSharedCluster, SHARED_CLUSTER_NODES } from '../../helpers/redis-cluster.js'
 import { BUN_PATH, bunAvailable, need, REDIS_URL, redisAvailable } from '../../helpers/requirements.js'
 import { startTestServer } from '../../helpers/server.js'
 import { startWorker } from '../../helpers/workers.js'
@@ -34,6 +35,17 @@ const nodeRedisPair: Target = {
   async boot(env) {
     const instance = await startInstance(env, { bundled: true })
     return { port: instance.port, signalingPort: instance.signalingPort, drain: () => instance.stop('SIGTERM'), stop: () => instance.stop('SIGTERM') }
+  },
+}
+
+/** Two Node processes on the shared three-master Redis Cluster (REDIS_CLUSTER_NODES): like node-redis-pair otherwise. */
+const nodeRedisCluster: Target = {
+  ...nodeRedisPair,
+  name: 'node-redis-cluster',
+  available: needSharedCluster,
+  shared() {
+    const prefix = randomPrefix('suite')
+    return { env: { REDIS_CLUSTER_NODES: SHARED_CLUSTER_NODES, REDIS_PREFIX: prefix }, cleanup: () => deleteClusterKeys(prefix) }
   },
 }
 
@@ -70,5 +82,5 @@ const workers: Target = {
   },
 }
 
-export const targets = { node, 'node-redis-pair': nodeRedisPair, bun, workers } satisfies Record<string, Target>
+export const targets = { node, 'node-redis-pair': nodeRedisPair, 'node-redis-cluster': nodeRedisCluster, bun, workers } satisfies Record<string, Target>
 export type TargetName = keyof typeof targets

@@ -102,6 +102,7 @@ export function busTests(test: Define) {
     let publishing = false
     const seenWhilePublishing: boolean[] = []
     const atB = collector()
+    await b.bus.subscribe(channels.room('r1'), () => undefined)
     await b.bus.subscribe(channels.instance('b'), (e) => {
       seenWhilePublishing.push(publishing)
       atB.handler(e)
@@ -161,6 +162,7 @@ export function busTests(test: Define) {
     const b = await w.instance('b')
     const first = collector()
     const second = collector()
+    await b.bus.subscribe(channels.room('r1'), () => undefined)
     const offFirst = await b.bus.subscribe(channels.instance('b'), first.handler)
     await b.bus.subscribe(channels.instance('b'), second.handler)
     await a.bus.publish(channels.instance('b'), relay('a', 'one'))
@@ -170,6 +172,20 @@ export function busTests(test: Define) {
     await a.bus.publish(channels.instance('b'), relay('a', 'two'))
     await second.count(2)
     expect(first.got).toHaveLength(1)
+  })
+
+  test('rule 9: an instance channel reaches its instance only for rooms it subscribes to', async (w) => {
+    const a = await w.instance('a')
+    const b = await w.instance('b')
+    const atB = collector()
+    await b.bus.subscribe(channels.instance('b'), atB.handler)
+    await expect(a.bus.publish(channels.instance('b'), relay('a', 'no room yet'))).rejects.toBeInstanceOf(StoreError)
+    const offRoom = await b.bus.subscribe(channels.room('r1'), () => undefined)
+    await a.bus.publish(channels.instance('b'), relay('a', 'in r1'))
+    await expect(a.bus.publish(channels.instance('b'), relay('a', 'in r2', 'r2'))).rejects.toBeInstanceOf(StoreError)
+    await atB.count(1)
+    await offRoom()
+    expect(atB.got.map((e) => (e.kind === 'relay' ? e.frame : e.kind))).toEqual(['in r1'])
   })
 
   test('rule 7: an unsubscribed channel delivers nothing while other channels still do', async (w) => {

@@ -1,0 +1,3 @@
+import { runSuite } from './scenarios/index.js'
+
+await runSuite('node-redis-cluster')
