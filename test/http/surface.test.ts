@@ -106,6 +106,24 @@ describe('public HTTP surface', () => {
     expect(post.json.code).toBe('payload_too_large')
   })
 
+  it('counts a chunked body as it streams: over the limit 413, under it read as usual', async () => {
+    const chunked = (text: string) => {
+      const body = new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < text.length; i += 4096) controller.enqueue(new TextEncoder().encode(text.slice(i, i + 4096)))
+          controller.close()
+        },
+      })
+      return request(`${server.http}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit)
+    }
+    const big = await chunked(JSON.stringify({ userId: 'u', roomId: 'r', pad: 'x'.repeat(20_000) }))
+    expect(big.status).toBe(413)
+    expect(big.json.code).toBe('payload_too_large')
+    const small = await chunked(JSON.stringify({ userId: 'chunky', roomId: 'r' }))
+    expect(small.status).toBe(200)
+    expect(small.json.userId).toBe('chunky')
+  })
+
   itLogsNoJwt(() => [server])
 })
 
