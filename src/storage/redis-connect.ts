@@ -21,6 +21,27 @@ export interface RedisClients {
   cluster: boolean
   /** Where the backend connects, for messages and logs: credentials redacted. */
   where: string
+  /**
+   * Calls `fn` whenever the set of masters serving the slots changes (a failover promoted a replica, a master was
+   * added or removed); never for one server.
+   */
+  onMastersChanged(fn: () => void): void
+}
+
+/** Compares the Cluster's masters after every slot-map read (SLOTS_REFRESH_MS) and reports a change. */
+function watchMasters(cluster: Cluster, fn: () => void) {
+  const masters = () =>
+    cluster
+      .nodes('master')
+      .map((n) => `${n.options.host ?? ''}:${n.options.port ?? ''}`)
+      .sort()
+      .join(',')
+  let last: string | null = null
+  cluster.on('refresh', () => {
+    const now = masters()
+    if (last !== null && now !== last) fn()
+    last = now
+  })
 }
 
 /**
@@ -65,13 +86,15 @@ function clusterSubscriberOptions(p: ConnectionPolicy) {
 export function openClients(target: RedisTarget, policy: ConnectionPolicy): RedisClients {
   if (target.clusterNodes) {
     const seeds = target.clusterNodes.map((n) => ({ host: n.host, port: n.port }))
+    const cmd = new Cluster(seeds, clusterCommandOptions(policy))
     return {
-      cmd: new Cluster(seeds, clusterCommandOptions(policy)),
+      cmd,
       sub: new Cluster(seeds, clusterSubscriberOptions(policy)),
       cluster: true,
       where: `the Redis Cluster at ${seeds.map((n) => `${n.host}:${n.port}`).join(',')}`,
+      onMastersChanged: (fn) => watchMasters(cmd, fn),
     }
   }
   const cmd = new Redis(target.url, commandOptions(policy))
-  return { cmd, sub: cmd.duplicate(subscriberOptions(policy)), cluster: false, where: redactUrl(target.url) }
+  return { cmd, sub: cmd.duplicate(subscriberOptions(policy)), cluster: false, where: redactUrl(target.url), onMastersChanged: () => undefined }
 }

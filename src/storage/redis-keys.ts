@@ -8,6 +8,8 @@ export type RoomKeys = [meta: string, peers: string, leases: string]
 export interface RedisKeys {
   /** meta: hash (createdAt, lastActivity, emptySince, seq); peers: hash userId -> "seq json"; leases: zset userId -> leaseUntil. */
   room(roomId: string): RoomKeys
+  /** Set of the connection ids a sweep or a deletion just removed from the room (expires after a lease): never restored. */
+  gone(roomId: string): string
   /** Sorted set of room ids scored by creation time: listRooms, sweep and maxRooms read it. */
   readonly index: string
   /** Peer records in all rooms (INCRBY after each room script): counting is O(1). */
@@ -44,6 +46,7 @@ export function redisKeys(prefix: string): RedisKeys {
   // Room and user ids cannot contain ':', '{' or '}' (protocol/ids.ts), so these names cannot collide.
   return {
     room: (roomId) => [`${prefix}:{${roomId}}:meta`, `${prefix}:{${roomId}}:peers`, `${prefix}:{${roomId}}:leases`],
+    gone: (roomId) => `${prefix}:{${roomId}}:gone`,
     index: `${prefix}:rooms`,
     peerCount: `${prefix}:npeers`,
     audit: `${prefix}:audit`,

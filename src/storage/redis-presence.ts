@@ -69,20 +69,31 @@ export function createPresence(d: PresenceDeps) {
     return rooms
   }
 
-  /** Puts every held peer back (never displacing a newer connection of the same user) and re-indexes its room. */
+  type RestoreStatus = 'restored' | 'present' | 'superseded' | 'gone' | 'left'
+
+  /**
+   * Puts one held peer back (never displacing a newer connection of the same user, never one a sweep or a deletion
+   * removed) and re-indexes its room. `count`: whether the peer counter lost it too (a whole-Redis loss does; a
+   * failover loses only the room's shard, and the counter lives elsewhere).
+   */
+  async function restoreOne({ peer, roomCreatedAt }: OwnedPeer, now: number, count: boolean): Promise<RestoreStatus> {
+    // Left while the restore was under way: putting it back would leave a record nobody renews.
+    if (!owned.has(peer.connectionId)) return 'left'
+    const args = [peer.userId, peer.connectionId, JSON.stringify(peer), now + d.leaseTtlMs, roomCreatedAt, now]
+    const status = String(await d.run('p2pRestore', [...keys.room(peer.roomId), keys.gone(peer.roomId)], args)) as RestoreStatus
+    if (status === 'superseded' || status === 'gone') {
+      owned.delete(peer.connectionId)
+      return status
+    }
+    await d.cmd.call('ZADD', keys.index, 'NX', roomCreatedAt, peer.roomId)
+    if (status === 'restored' && count) await d.cmd.call('INCRBY', keys.peerCount, 1)
+    return status
+  }
+
+  /** Redis lost its data: puts every held peer back. */
   async function restore(): Promise<void> {
     const now = d.clock.now()
-    const leaseUntil = now + d.leaseTtlMs
-    const restoreOne = async ({ peer, roomCreatedAt }: OwnedPeer) => {
-      // Left while the restore was under way: putting it back would leave a record nobody renews.
-      if (!owned.has(peer.connectionId)) return
-      const args = [peer.userId, peer.connectionId, JSON.stringify(peer), leaseUntil, roomCreatedAt, now]
-      const status = await d.run('p2pRestore', keys.room(peer.roomId), args)
-      if (status === 'superseded') owned.delete(peer.connectionId)
-      else await d.cmd.call('ZADD', keys.index, 'NX', roomCreatedAt, peer.roomId)
-      if (status === 'restored') await d.cmd.call('INCRBY', keys.peerCount, 1)
-    }
-    const results = await Promise.allSettled([...owned.values()].map(restoreOne))
+    const results = await Promise.allSettled([...owned.values()].map((o) => restoreOne(o, now, true)))
     const failed = results.filter((r) => r.status === 'rejected').length
     logger.warn('Redis lost its data: restored the peers held by this instance', { peers: results.length - failed, failed })
   }
@@ -113,12 +124,23 @@ export function createPresence(d: PresenceDeps) {
     if (failed) throw failed.reason
   }
 
-  /** Held peers a renewal did not find: Redis lost its data (restore them all), or they were replaced or expired. */
+  /**
+   * Held peers a renewal did not find. Redis lost its data: restore them all. Otherwise each one was replaced by a
+   * newer connection of the same user, removed by a sweep or a deletion (its `gone` mark says so; the bus tells this
+   * instance to close its socket), or lost with a shard's last writes: a Cluster master that failed before its replica
+   * had them (replication is asynchronous). That last kind is put back.
+   */
   async function settleLost(lost: OwnedPeer[]): Promise<void> {
     if (await epochChanged()) return restore()
-    // Replaced by a newer connection of the same user, or expired by a sweep while this instance could not renew.
-    for (const o of lost) owned.delete(o.peer.connectionId)
-    logger.info('peers held by this instance were replaced or expired in Redis', { count: lost.length })
+    const now = d.clock.now()
+    const results = await Promise.allSettled(lost.map((o) => restoreOne(o, now, false)))
+    const tally: Record<string, number> = {}
+    for (const r of results) {
+      const key = r.status === 'fulfilled' ? r.value : 'failed'
+      tally[key] = (tally[key] ?? 0) + 1
+    }
+    const level = tally.restored || tally.failed ? 'warn' : 'info'
+    logger[level]('held peers missing from Redis: restored the ones its shard lost, dropped the replaced or removed', tally)
   }
 
   return {

@@ -129,12 +129,23 @@ return out
 `
 
 /**
- * KEYS meta, peers, leases. ARGV now, inactivityMs, emptyGraceMs. Removes expired peers; deletes the room when
- * empty past the grace or inactive. Returns {'absent'} or {status ('kept' | 'deleted'), reason, createdAt,
- * expiredCount, expired entry, lease pairs, then (when deleted) the remaining entry, lease pairs}.
+ * Records the connections a sweep or a deletion removed in the room's `gone` set (KEYS[4]) for `ttl` ms, so that the
+ * instance holding one of them, if its renewal finds it missing before the bus tells it why, does not restore it.
  */
-export const SWEEP_ROOM = `
-local meta, peers, leases = KEYS[1], KEYS[2], KEYS[3]
+const BURY = `${CONN_OF}
+local function bury(gone, entry, ttl)
+  redis.call('SADD', gone, connOf(entry))
+  redis.call('PEXPIRE', gone, ttl)
+end
+`
+
+/**
+ * KEYS meta, peers, leases, gone. ARGV now, inactivityMs, emptyGraceMs, goneTtlMs. Removes expired peers; deletes
+ * the room when empty past the grace or inactive. Returns {'absent'} or {status ('kept' | 'deleted'), reason,
+ * createdAt, expiredCount, expired entry, lease pairs, then (when deleted) the remaining entry, lease pairs}.
+ */
+export const SWEEP_ROOM = `${BURY}
+local meta, peers, leases, gone = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local now = tonumber(ARGV[1])
 if redis.call('EXISTS', meta) == 0 then
   redis.call('DEL', peers, leases)
@@ -146,6 +157,7 @@ for i = 1, #expired, 2 do
   local e = redis.call('HGET', peers, expired[i])
   redis.call('HDEL', peers, expired[i])
   if e then
+    bury(gone, e, ARGV[4])
     out[#out + 1] = e
     out[#out + 1] = expired[i + 1]
   end
@@ -166,6 +178,7 @@ out[2] = remaining == 0 and 'empty' or 'inactive'
 out[3] = m[1]
 local rest = redis.call('HGETALL', peers)
 for i = 1, #rest, 2 do
+  bury(gone, rest[i + 1], ARGV[4])
   out[#out + 1] = rest[i + 1]
   out[#out + 1] = redis.call('ZSCORE', leases, rest[i]) or '0'
 end
@@ -173,11 +186,12 @@ redis.call('DEL', meta, peers, leases)
 return out
 `
 
-/** KEYS meta, peers, leases. Returns {createdAt or '', entry, lease pairs}. */
-export const DELETE_ROOM = `
+/** KEYS meta, peers, leases, gone. ARGV goneTtlMs. Returns {createdAt or '', entry, lease pairs}. */
+export const DELETE_ROOM = `${BURY}
 local out = {redis.call('HGET', KEYS[1], 'createdAt') or ''}
 local all = redis.call('HGETALL', KEYS[2])
 for i = 1, #all, 2 do
+  bury(KEYS[4], all[i + 1], ARGV[1])
   out[#out + 1] = all[i + 1]
   out[#out + 1] = redis.call('ZSCORE', KEYS[3], all[i]) or '0'
 end
@@ -186,10 +200,12 @@ return out
 `
 
 /**
- * KEYS meta, peers, leases. ARGV userId, connectionId, peerJson, leaseUntil, createdAt, now. Puts back a peer this
- * instance holds after Redis lost its data; never displaces another connection of the same user.
+ * KEYS meta, peers, leases, gone. ARGV userId, connectionId, peerJson, leaseUntil, createdAt, now. Puts back a peer
+ * this instance holds after Redis lost its data (all of it, or a shard's last writes in a failover); never displaces
+ * another connection of the same user, never brings back one a sweep or a deletion removed ('gone').
  */
 export const RESTORE = `${CONN_OF}
+if redis.call('SISMEMBER', KEYS[4], ARGV[2]) == 1 then return 'gone' end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('HSET', KEYS[1], 'createdAt', ARGV[5], 'lastActivity', ARGV[6], 'seq', 0)
 end

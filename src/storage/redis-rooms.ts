@@ -24,6 +24,8 @@ export interface RedisRoomsDeps {
   onPartialFailure: (what: string, failed: number, err: unknown) => void
   /** At most one sweep (by any instance) starts per this many ms; 0 lets every call sweep. */
   sweepSpacingMs: number
+  /** How long a swept or deleted connection stays in its room's `gone` set (a lease): its holder must not restore it. */
+  goneTtlMs: number
 }
 
 /** An index entry without a room is a reservation whose join never ran; older than this it is dropped. */
@@ -100,7 +102,7 @@ export function createRedisRooms(d: RedisRoomsDeps): RoomStore {
   }
 
   async function sweepRoom(roomId: string, score: number, opts: SweepOptions, into: SweepResult): Promise<void> {
-    const r = asArray(await run('p2pSweepRoom', keys.room(roomId), [opts.now, opts.inactivityMs, opts.emptyGraceMs]), 'sweep')
+    const r = asArray(await run('p2pSweepRoom', [...keys.room(roomId), keys.gone(roomId)], [opts.now, opts.inactivityMs, opts.emptyGraceMs, d.goneTtlMs]), 'sweep')
     if (r[0] === 'absent') {
       if (score <= opts.now - STALE_RESERVATION_MS) await unindex(roomId, 0, opts.now - STALE_RESERVATION_MS)
       return
@@ -187,7 +189,7 @@ export function createRedisRooms(d: RedisRoomsDeps): RoomStore {
 
     deleteRoom: (roomId) =>
       op('deleteRoom', async () => {
-        const r = asArray(await run('p2pDeleteRoom', keys.room(roomId), []), 'deleteRoom')
+        const r = asArray(await run('p2pDeleteRoom', [...keys.room(roomId), keys.gone(roomId)], [d.goneTtlMs]), 'deleteRoom')
         if (r[0] === '' || r[0] === null) return []
         const peers: PeerRecord[] = parsePeers(r, 1)
         for (const p of peers) presence.forget(p.connectionId)

@@ -74,10 +74,15 @@ export async function createRedisBackend(opts: RedisBackendOptions): Promise<Bac
     commandTimeoutMs: opts.commandTimeoutMs ?? 2000,
     connectTimeoutMs: opts.connectTimeoutMs ?? 5000,
   }
-  const { cmd, sub, cluster, where } = openClients(opts, policy)
+  const { cmd, sub, cluster, where, onMastersChanged } = openClients(opts, policy)
   let presence: Presence | null = null
   watchConnection(cmd, 'command', logger, () => {
     presence?.reconnected().catch((err: unknown) => logger.warn('re-announcing held peers after a reconnect failed', { err }))
+  })
+  // A failover: the promoted replica may lack the old master's last writes, so renew (and restore what it lacks) now.
+  onMastersChanged(() => {
+    logger.info('Redis Cluster masters changed; renewing held peers')
+    presence?.reconnected().catch((err: unknown) => logger.warn('renewing held peers after a Cluster change failed', { err }))
   })
   watchConnection(sub, 'subscriber', logger)
 
@@ -141,7 +146,7 @@ function assemble(p: {
   return {
     name: 'redis',
     shared: true,
-    rooms: createRedisRooms({ cmd, run, keys, presence, op, onPartialFailure, sweepSpacingMs: opts.sweepSpacingMs ?? 0 }),
+    rooms: createRedisRooms({ cmd, run, keys, presence, op, onPartialFailure, sweepSpacingMs: opts.sweepSpacingMs ?? 0, goneTtlMs: opts.leaseTtlMs }),
     audit: createRedisAudit({ cmd, run, keys, auditCapacity: opts.auditCapacity, op }),
     tokens: createRedisTokenUses({ cmd, run, keys, auditCapacity: opts.auditCapacity, op }),
     bus,

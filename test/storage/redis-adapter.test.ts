@@ -115,6 +115,30 @@ describe.skipIf(!available)('redis adapter specifics', () => {
     expect((await a.rooms.listRooms(Date.now())).map((r) => r.roomId)).toContain('lost')
   })
 
+  it('puts back a held peer its room`s shard lost (a failover before replication), but not one a sweep or a deletion removed', async () => {
+    const holder = await open('holder', { prefix: `${prefix}:shard` })
+    const other = await open('other', { prefix: `${prefix}:shard` })
+    const t = Date.now()
+    const lost = peer('shard-lost', 'alice', 'holder')
+    const swept = { ...peer('shard-swept', 'bob', 'holder'), leaseUntil: t + 100 }
+    const deleted = peer('shard-deleted', 'carol', 'holder')
+    for (const p of [lost, swept, deleted]) await join(holder, p)
+    // What a promoted replica that missed the join looks like: the record is gone, the epoch marker is not.
+    const [, peers, leases] = [`${prefix}:shard:{shard-lost}:meta`, `${prefix}:shard:{shard-lost}:peers`, `${prefix}:shard:{shard-lost}:leases`]
+    await admin.hdel(peers, 'alice')
+    await admin.zrem(leases, 'alice')
+    // Another instance sweeps bob (his lease lapsed) and deletes carol's room, before the bus can tell the holder.
+    expect((await other.rooms.sweep({ now: t + 1000, inactivityMs: 1e9, emptyGraceMs: 1e9 })).expiredPeers.map((p) => p.userId)).toContain('bob')
+    expect((await other.rooms.deleteRoom('shard-deleted')).map((p) => p.userId)).toEqual(['carol'])
+    await holder.rooms.renewLeases('holder', t + 30_000)
+    expect((await holder.rooms.listPeers('shard-lost', t)).map((x) => x.connectionId)).toEqual([lost.connectionId])
+    expect(await holder.rooms.listPeers('shard-swept', t + 1000)).toEqual([])
+    expect(await holder.rooms.getRoom('shard-deleted', t)).toBeNull()
+    // Dropped, not retried: a second renewal does not bring them back either.
+    await holder.rooms.renewLeases('holder', t + 30_000)
+    expect(await holder.rooms.getRoom('shard-deleted', t)).toBeNull()
+  })
+
   it('spaces sweeps cluster-wide: a sweep soon after another instance`s does nothing, a later one sweeps', async () => {
     const gated = (id: string) => open(id, { prefix: `${prefix}:gate`, sweepSpacingMs: 1000 })
     const [a, b] = await Promise.all([gated('a'), gated('b')])
