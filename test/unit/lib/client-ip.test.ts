@@ -2,9 +2,11 @@
  * @module clientIp: X-Forwarded-For is trusted only for the configured number of proxy hops, only from trusted proxies
  * when TRUSTED_PROXIES is set, and only when the entry is an IP address (issue 9 finding 10).
  */
+import fc from 'fast-check'
 import { Hono } from 'hono'
+import ipaddr from 'ipaddr.js'
 import { describe, expect, it } from 'vitest'
-import { clientIp, proxyTrust } from '../../../src/lib/client-ip.js'
+import { clientIp, normalizeIp, proxyTrust } from '../../../src/lib/client-ip.js'
 
 const TCP_PEER = '10.0.0.9'
 
@@ -61,5 +63,30 @@ describe('clientIp', () => {
 
   it('returns null when nothing is known', async () => {
     expect(await ipFor(0, {}, null)).toBeNull()
+  })
+})
+
+describe('normalizeIp', () => {
+  /** What ipaddr.js itself makes of a text (the reference the fast path must agree with). */
+  const reference = (text: string) => {
+    if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text).toString()
+    if (!text.includes(':') || !ipaddr.IPv6.isValid(text) || text.includes('%')) return null
+    return ipaddr.process(text).toString()
+  }
+
+  it('agrees with ipaddr.js on IPv4, IPv4-mapped IPv6, legacy IPv4 forms and IPv6', () => {
+    const texts = fc.oneof(
+      fc.ipV4(),
+      fc.ipV4().map((a) => `::ffff:${a}`),
+      fc.ipV4().map((a) => `::FFFF:${a}`),
+      fc.ipV4Extended(),
+      fc.ipV6(),
+      fc.string({ maxLength: 20 }),
+    )
+    fc.assert(fc.property(texts, (text) => normalizeIp(text) === reference(text)), { numRuns: 5000 })
+  })
+
+  it.each(['01.2.3.4', '1.2.3.04', '256.1.1.1', '1.2.3.4 ', '::ffff:01.2.3.4'])('does not pass %j through as canonical', (text) => {
+    expect(normalizeIp(text)).toBe(reference(text))
   })
 })
