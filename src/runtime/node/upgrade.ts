@@ -43,12 +43,33 @@ async function refuse(socket: Duplex, res: Response) {
   if (!socket.destroyed) socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`)
 }
 
-function toRequest(req: IncomingMessage): Request {
-  const headers = new Headers()
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value)
+const headerText = (value: string | string[] | undefined) => (value === undefined ? null : Array.isArray(value) ? value.join(', ') : value)
+
+/** The read side of `Headers` over Node's parsed headers (lower-case names), with nothing copied. */
+class UpgradeHeaders {
+  constructor(private readonly raw: IncomingMessage['headers']) {}
+  get(name: string): string | null {
+    return headerText(this.raw[name.toLowerCase()])
   }
-  return new Request(new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`), { headers })
+  has(name: string): boolean {
+    return this.raw[name.toLowerCase()] !== undefined
+  }
+  forEach(fn: (value: string, name: string) => void) {
+    for (const name of Object.keys(this.raw)) {
+      const value = headerText(this.raw[name])
+      if (value !== null) fn(value, name)
+    }
+  }
+}
+
+/**
+ * What Hono reads of an upgrade request (method, url, headers.get/has/forEach): a GET has no body, and nothing on
+ * the upgrade path reads a signal or clones. An undici `Request` with its `Headers` copy and `AbortSignal` cost
+ * about 45 µs of a handshake's CPU (`test/bench/profile.ts --phase=handshakes`; A/B in docs/performance.md).
+ */
+function toRequest(req: IncomingMessage): Request {
+  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`).href
+  return { method: req.method ?? 'GET', url, headers: new UpgradeHeaders(req.headers) } as unknown as Request
 }
 
 type TcpSocket = { cork(): void; uncork(): void }
