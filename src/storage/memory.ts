@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../lib/logger.js'
 import { createMemoryBus, type MemoryBusState } from './memory-bus.js'
+import { TokenLedger } from './token-ledger.js'
 import {
   StoreError,
   type AuditEvent,
@@ -28,7 +29,7 @@ interface RoomEntry {
 export interface MemoryState {
   rooms: Map<string, RoomEntry>
   audit: { buffer: AuditEvent[]; next: number; capacity: number }
-  tokenUses: Map<string, { count: number; expiresAt: number }>
+  tokenUses: TokenLedger
   subscribers: MemoryBusState
   /** Peer records in all rooms, kept by every mutation so that counting is O(1). */
   peerCount: number
@@ -38,7 +39,7 @@ export function createMemoryState(auditCapacity = 1000): MemoryState {
   return {
     rooms: new Map(),
     audit: { buffer: [], next: 0, capacity: auditCapacity },
-    tokenUses: new Map(),
+    tokenUses: new TokenLedger(),
     subscribers: new Map(),
     peerCount: 0,
   }
@@ -187,7 +188,7 @@ export function createMemoryBackend(options: { instanceId: string; state?: Memor
         const reason = entry.peers.size === 0 ? 'empty' : 'inactive'
         result.deletedRooms.push({ roomId, reason, peers: [...entry.peers.values()].map((p) => ({ ...p })) })
       }
-      for (const [jti, use] of state.tokenUses) if (use.expiresAt <= now) state.tokenUses.delete(jti)
+      state.tokenUses.sweep(now)
       return result
     },
   }
@@ -214,10 +215,7 @@ export function createMemoryBackend(options: { instanceId: string; state?: Memor
   const tokens = {
     async recordUse(jti: string, expiresAt: number) {
       guard()
-      const use = state.tokenUses.get(jti) ?? { count: 0, expiresAt }
-      use.count += 1
-      state.tokenUses.set(jti, use)
-      return use.count
+      return state.tokenUses.record(jti, expiresAt)
     },
   }
 
