@@ -14,6 +14,7 @@ import { Redis } from 'ioredis'
 import { startInstance, startRedisServer, type Instance } from '../helpers/redis.js'
 import { startPrivateCluster } from '../helpers/redis-cluster.js'
 import { fillRoom, inParallel, leaveAll, RELAYS_PER_PAIR, ROOM_SIZE, seats, type Placement } from './capacity-load.js'
+import { portablePaths } from './lib/paths.js'
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -150,7 +151,7 @@ async function main() {
     }
   }
   const out = arg('json', '')
-  if (out) writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), steadyPeers: STEADY_PEERS, steadyS: STEADY_S, churnRooms: CHURN_ROOMS, results }, null, 2)}\n`)
+  if (out) writeFileSync(out, portablePaths(`${JSON.stringify({ at: new Date().toISOString(), steadyPeers: STEADY_PEERS, steadyS: STEADY_S, churnRooms: CHURN_ROOMS, results }, null, 2)}\n`))
 }
 
 await main()

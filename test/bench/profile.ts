@@ -12,6 +12,7 @@ import { sleep, threadCpuMs, threadDelta } from './lib/proc.js'
 import { newSecrets, protocolOf, startServer, type ServerKind } from './lib/servers.js'
 import { startWorkers } from './lib/workers.js'
 import { split, sum, type CycleResult, type SignalResult } from './scenarios/context.js'
+import { portablePaths } from './lib/paths.js'
 
 const flags = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]))
 const phase = flags.get('phase') ?? 'storm'
@@ -80,7 +81,7 @@ async function main() {
   for (const p of s.packages.slice(0, 20)) console.log(`${per(p.selfMs).padStart(7)} µs  ${((p.selfMs / s.sampledMs) * 100).toFixed(1).padStart(5)}%  ${p.pkg}`)
   const out = resolve(import.meta.dirname, `results/profile-${kind}-${phase}.json`)
   const functions = [...s.functions].sort((a, b) => b.totalMs - a.totalMs).slice(0, 300)
-  writeFileSync(out, `${JSON.stringify({ server: kind, phase, units, threadCpuMs: Object.fromEntries(threads), profile: join(dir, file), windowMs: s.windowMs, sampledMs: s.sampledMs, packages: s.packages, functions }, null, 1)}\n`)
+  writeFileSync(out, portablePaths(`${JSON.stringify({ server: kind, phase, units, threadCpuMs: Object.fromEntries(threads), profile: join(dir, file), windowMs: s.windowMs, sampledMs: s.sampledMs, packages: s.packages, functions }, null, 1)}\n`))
   console.log(`\nsummary: ${out}`)
 }
 

@@ -10,6 +10,7 @@ import { ensureBundles, snapshotBundles, type BundleSnapshot } from './lib/build
 import { ROOT } from './lib/commands.js'
 import { describeMachine } from './lib/machine.js'
 import { loadAverage } from './lib/proc.js'
+import { portablePaths } from './lib/paths.js'
 import { markdownTable, summarize, textTable, type Run } from './lib/report.js'
 import { LABELS, newSecrets, useBundleDir, type ServerKind } from './lib/servers.js'
 import { judge } from './lib/targets.js'
@@ -113,11 +114,11 @@ function report(o: Options, d: Done, log: (line: string) => void) {
   const table = markdownTable(o, medians)
   const result = { command: d.command, date, elapsedS, bundles: d.bundles, machine: d.machine, loadAfter, options: o, medians, spreads, ranges, verdicts, skipped: d.skipped, runs: d.runs, table, abTable: ab }
   mkdirSync(dirname(o.out), { recursive: true })
-  writeFileSync(o.out, `${JSON.stringify(result, null, 1)}\n`)
+  writeFileSync(o.out, portablePaths(`${JSON.stringify(result, null, 1)}\n`))
   const { bundles } = d
   const head = `Command: \`${d.command}\` (${date}, ${elapsedS} s; load ${d.machine.loadAverage.join(' ')} -> ${loadAfter.join(' ')}; commit ${bundles.commit}${bundles.uncommittedSrc.length ? ' with uncommitted src changes' : ''}, node.mjs ${bundles.sha256['node.mjs']})`
   const body = ab ? `${abSidesText(bundles)}\n\n${ab}\n\nSame runs, as the usual table (ratios to before):\n\n${table}` : table
-  writeFileSync(o.out.replace(/\.json$/, '.md'), `${head}\n\n${body}\n`)
+  writeFileSync(o.out.replace(/\.json$/, '.md'), portablePaths(`${head}\n\n${body}\n`))
   log(`results: ${o.out}`)
 }
 
