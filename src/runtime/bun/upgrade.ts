@@ -59,9 +59,10 @@ export const upgradeWebSocket = defineWebSocketHelper<BunSocket>((c, events: WSE
 
 /** The `websocket` handlers for Bun.serve, for sockets that `upgradeWebSocket` accepted. */
 export function websocketHandlers(o: BunWebSocketOptions) {
+  // Handlers are called as methods of their events object (ours keep their state on it).
   const guard = <E>(handler: ((evt: E, ws: BunSocket['ctx']) => void) | undefined, evt: E, socket: BunSocket) => {
     try {
-      handler?.(evt, socket.ctx)
+      handler?.call(socket.events, evt, socket.ctx)
     } catch (err) {
       o.onError(err)
     }
