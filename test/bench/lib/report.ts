@@ -2,6 +2,7 @@
 import type { Options } from './args.js'
 import { LABELS, type ServerKind } from './servers.js'
 import { median, spread } from './stats.js'
+import { idleLevels } from '../scenarios/idle.js'
 
 export interface Run {
   scenario: string
@@ -30,6 +31,10 @@ export function rows(o: Options): Row[] {
     r('idle.rssKbPerPeer2', `idle: RSS per peer at ${k(o.peers2)} (KB)`, 2, 'lower'),
     r('idle.rssKbSlope', `idle: RSS slope ${k(o.peers)} -> ${k(o.peers2)} (KB/peer)`, 2, 'lower'),
     r('idle.rssMbAt50k', 'idle: RSS at 50k peers, extrapolated (MB)', 0, 'lower'),
+    r('idle.rssKbSlopeFit', `idle: RSS slope, fit over ${idleLevels(o.peers, o.peers2).map(k).join(', ')} (KB/peer)`, 2, 'lower'),
+    r('idle.rssKbSlopeLow', 'idle: RSS slope, lowest between levels (KB/peer)', 2, 'lower'),
+    r('idle.rssKbSlopeHigh', 'idle: RSS slope, highest between levels (KB/peer)', 2, 'lower'),
+    r('idle.rssMbAt50kFit', 'idle: RSS at 50k peers, from the fit (MB)', 0, 'lower'),
     r('storm.msgsPerSec', 'storm: delivered signals/s', 0, 'higher'),
     r('storm.p50Ms', 'storm: one-way latency p50 (ms)', 2, 'lower'),
     r('storm.p99Ms', 'storm: one-way latency p99 (ms)', 2, 'lower'),
