@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream'
 import { defineWebSocketHelper, WSContext, type WSEvents, type WSReadyState } from 'hono/ws'
 import type { WebSocket, WebSocketServer } from 'ws'
 import { errorResponse, nonWebSocketUpgrade } from '../../errors.js'
+import type { AppSocket, SocketHandlers } from './ws.js'
 
 /** How long an upgrade may take from request to handshake before its socket is destroyed. */
 const UPGRADE_TIMEOUT_MS = 10_000
@@ -81,21 +82,30 @@ function uncork(port: SocketInit) {
 }
 
 /**
- * The WSContext init for one `ws` socket. A class, not an object literal: a literal with a getter is kept
- * in V8's dictionary mode, a 448-byte property store per idle peer (heap snapshot, `npm run bench`).
+ * The WSContext init for one `ws` socket, and the handler of its events (AppSocket hands them here). A class, not an
+ * object literal: a literal with a getter is kept in V8's dictionary mode, a 448-byte property store per idle peer
+ * (heap snapshot, `npm run bench`).
  *
  * `send` batches one socket's writes within a tick into one TCP write: an offer is followed by a burst of
  * ICE candidates. Measured in the storm benchmark: writev 37 -> 6.8 µs per relayed signal.
  * `_socket` is ws's own field; without it we just send.
+ *
+ * Frames reach the app as `{ data }`: our handlers read only `data`, and a MessageEvent per frame costs.
  */
-class SocketInit {
+class SocketInit implements SocketHandlers {
   readonly tcp: TcpSocket | undefined
   readonly protocol: string
   corked = false
-  constructor(readonly raw: WebSocket) {
+  readonly ctx: WSContext<WebSocket>
+  constructor(
+    readonly raw: AppSocket,
+    private readonly events: WSEvents<WebSocket>,
+    private readonly onError: (err: unknown) => void,
+  ) {
     const tcp = (raw as unknown as { _socket?: TcpSocket })._socket
     this.tcp = tcp && typeof tcp.cork === 'function' ? tcp : undefined
     this.protocol = raw.protocol
+    this.ctx = new WSContext<WebSocket>(this)
   }
   get readyState(): WSReadyState {
     return this.raw.readyState as WSReadyState
@@ -111,54 +121,35 @@ class SocketInit {
   close(code?: number, reason?: string) {
     this.raw.close(code, reason)
   }
-}
-
-/**
- * What a socket's shared listeners need, kept on the socket: no closures per peer. With the lazy relay stamp,
- * heap per idle peer 5.09 -> 4.62 KB at 10k (same-run A/B, `npm run bench -- --scenarios=idle --servers=node,node-exp`).
- */
-interface Wired {
-  events: WSEvents<WebSocket>
-  ctx: WSContext<WebSocket>
-  onError: (err: unknown) => void
-}
-const WIRED = Symbol('wired')
-type WiredSocket = WebSocket & { [WIRED]: Wired }
-
-function onSocketMessage(this: WebSocket, data: Buffer, isBinary: boolean) {
-  const w = (this as WiredSocket)[WIRED]
-  try {
-    w.events.onMessage?.({ data: isBinary ? new Uint8Array(data).buffer : data.toString() } as MessageEvent, w.ctx)
-  } catch (err) {
-    w.onError(err)
+  received(data: Buffer, isBinary: boolean) {
+    try {
+      this.events.onMessage?.({ data: isBinary ? new Uint8Array(data).buffer : data.toString() } as MessageEvent, this.ctx)
+    } catch (err) {
+      this.onError(err)
+    }
   }
-}
-function onSocketClose(this: WebSocket, code: number, reason: Buffer) {
-  const w = (this as WiredSocket)[WIRED]
-  try {
-    w.events.onClose?.({ code, reason: reason.toString() } as CloseEvent, w.ctx)
-  } catch (err) {
-    w.onError(err)
+  closed(code: number, reason: Buffer) {
+    try {
+      this.events.onClose?.({ code, reason: reason.toString() } as CloseEvent, this.ctx)
+    } catch (err) {
+      this.onError(err)
+    }
   }
-}
-function onSocketError(this: WebSocket, error: Error) {
-  const w = (this as WiredSocket)[WIRED]
-  try {
-    w.events.onError?.({ type: 'error', error } as unknown as Event, w.ctx)
-  } catch (err) {
-    w.onError(err)
+  failed(error: Error) {
+    try {
+      this.events.onError?.({ type: 'error', error } as unknown as Event, this.ctx)
+    } catch (err) {
+      this.onError(err)
+    }
   }
 }
 
-/** Frames reach the app as `{ data }`: our handlers read only `data`, and a MessageEvent per frame costs. */
-function wire(ws: WebSocket, events: WSEvents<WebSocket>, onError: (err: unknown) => void) {
-  const ctx = new WSContext<WebSocket>(new SocketInit(ws))
-  ;(ws as WiredSocket)[WIRED] = { events, ctx, onError }
-  ws.on('message', onSocketMessage)
-  ws.on('close', onSocketClose)
-  ws.on('error', onSocketError)
+/** Hands the socket's events to its SocketInit and tells the app it is open. */
+function wire(ws: AppSocket, events: WSEvents<WebSocket>, onError: (err: unknown) => void) {
+  const init = new SocketInit(ws, events, onError)
+  ws.handlers = init
   try {
-    events.onOpen?.(new Event('open'), ctx)
+    events.onOpen?.(new Event('open'), init.ctx)
   } catch (err) {
     onError(err)
   }
@@ -212,7 +203,7 @@ export function handleUpgrades(server: Server, wss: WebSocketServer, fetch: Fetc
     wss.handleUpgrade(req, socket, head, (ws) => {
       disarm()
       wss.emit('connection', ws, req)
-      wire(ws, events, onError)
+      wire(ws as AppSocket, events, onError)
     })
   }
 }

@@ -1,34 +1,62 @@
 /** @module Our own `ws` server with limits, and protocol-level ping/pong that terminates dead sockets. */
-import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws'
+import { WebSocket, WebSocketServer, type ServerOptions } from 'ws'
+
+/** What a socket's events go to once the app accepted it (the upgrade adapter's per-socket object). */
+export interface SocketHandlers {
+  received(data: Buffer, isBinary: boolean): void
+  closed(code: number, reason: Buffer): void
+  failed(err: Error): void
+}
+
+/**
+ * ws's WebSocket, with its events handed to one per-socket object instead of EventEmitter listeners: an emitter's
+ * listener table is a dictionary-mode object (EventEmitter makes it with a null prototype), 256 B per idle peer
+ * with our three listeners and the pinger's one; the pinger's flag is a field, not a property added later. Heap per
+ * idle peer in docs/performance.md ("Round two, 2026-12-07"). Anything else (ws's own close listener for
+ * `wss.clients`) still goes through the emitter.
+ */
+export class AppSocket extends WebSocket {
+  handlers: SocketHandlers | null = null
+  /** Answered the last protocol ping. */
+  alive = true
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const h = this.handlers
+    if (event === 'pong') {
+      this.alive = true
+      return true
+    }
+    if (h !== null) {
+      if (event === 'message') {
+        h.received(args[0] as Buffer, args[1] as boolean)
+        return true
+      }
+      if (event === 'error') {
+        h.failed(args[0] as Error)
+        return true
+      }
+      if (event === 'close') h.closed(args[0] as number, args[1] as Buffer)
+    }
+    return super.emit(event, ...args)
+  }
+}
 
 export function createWsServer(opts: { maxPayload: number }) {
   // ws >= 8.21 reads these three; @types/ws does not list them yet.
   const hardening = { maxFragments: 64, maxBufferedChunks: 1024, closeTimeout: 2000 }
-  const options: ServerOptions = { noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false, ...hardening }
+  const options: ServerOptions = { noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false, WebSocket: AppSocket, ...hardening }
   return new WebSocketServer(options)
-}
-
-const ALIVE = Symbol('alive')
-type Pinged = WebSocket & { [ALIVE]?: boolean }
-
-/** Shared by every socket (EventEmitter calls it with `this` = the socket): no closure per peer. */
-function onPong(this: Pinged) {
-  this[ALIVE] = true
 }
 
 /** Pings every socket each interval; one that did not answer the previous ping is terminated. */
 export function startPinging(wss: WebSocketServer, intervalMs: number) {
-  wss.on('connection', (ws: Pinged) => {
-    ws[ALIVE] = true
-    ws.on('pong', onPong)
-  })
   const timer = setInterval(() => {
-    for (const ws of wss.clients as Set<Pinged>) {
-      if (ws[ALIVE] === false) {
+    for (const ws of wss.clients as Set<AppSocket>) {
+      if (!ws.alive) {
         ws.terminate()
         continue
       }
-      ws[ALIVE] = false
+      ws.alive = false
       try {
         ws.ping()
       } catch {
