@@ -4,6 +4,7 @@
  * is refused new upgrades for AUTH_FAILURE_BLOCK (429 auth_blocked). Per instance, in memory, bounded.
  */
 import ipaddr from 'ipaddr.js'
+import { CANONICAL_V4 } from '../lib/client-ip.js'
 
 const WINDOW_MS = 60_000
 /** Addresses tracked at once; past this the oldest entry goes (an attacker rotating addresses cannot grow the map). */
@@ -17,6 +18,8 @@ interface Entry {
 
 /** The key an address is counted under: IPv4 as is, IPv6 by its /64 (one host usually holds a whole /64). */
 export function addressKey(ip: string): string {
+  // Every upgrade asks (admission); the address is usually already canonical IPv4 (clientIp): skip ipaddr.js.
+  if (CANONICAL_V4.test(ip)) return ip
   if (!ipaddr.isValid(ip)) return ip
   const address = ipaddr.process(ip)
   if (address.kind() === 'ipv4') return address.toString()

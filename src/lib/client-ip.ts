@@ -25,7 +25,7 @@ export function proxyTrust(hops: number, proxies: string[] | null): ProxyTrust {
 }
 
 /** A dotted quad already in canonical form (no leading zeros, each part 0-255), as Node reports TCP peers. */
-const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
+export const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
 
 /** The canonical text of an IP address (IPv4-mapped IPv6 as IPv4), or null when `text` is not one. */
 export function normalizeIp(text: string): string | null {

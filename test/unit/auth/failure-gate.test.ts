@@ -1,4 +1,6 @@
 /** @module Issue 9 finding 3: failed authentications per client address, and the block that follows too many. */
+import fc from 'fast-check'
+import ipaddr from 'ipaddr.js'
 import { describe, expect, it } from 'vitest'
 import { addressKey, FailureGate } from '../../../src/auth/failure-gate.js'
 
@@ -45,5 +47,15 @@ describe('FailureGate', () => {
     const gate = new FailureGate({ limit: 1, blockMs: 60_000 })
     expect(gate.record(null, T0)).toBe(false)
     expect(gate.blockedFor(null, T0)).toBeNull()
+  })
+
+  it('keys every address as ipaddr.js reads it, the canonical IPv4 shortcut included', () => {
+    const reference = (ip: string) => {
+      if (!ipaddr.isValid(ip)) return ip
+      const a = ipaddr.process(ip)
+      return a.kind() === 'ipv4' ? a.toString() : `${(a as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64`
+    }
+    const ips = fc.oneof(fc.ipV4(), fc.ipV4Extended(), fc.ipV6(), fc.ipV4().map((a) => `::ffff:${a}`), fc.string({ maxLength: 16 }))
+    fc.assert(fc.property(ips, (ip) => addressKey(ip) === reference(ip)), { numRuns: 3000 })
   })
 })
