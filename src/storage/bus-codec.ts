@@ -8,6 +8,9 @@
  * RelayEnvelopeSchema with a property test, as signal-check.ts is held to the frame schemas.
  *
  * Every other envelope is rare (presence, control) and travels as JSON checked with ControlEnvelopeSchema.
+ *
+ * An adapter may send several encoded envelopes for one channel as one message: `B\n<text>\n<text>...`. No encoded
+ * envelope holds a raw newline (JSON escapes it, ids cannot hold one), and one that did would be sent alone.
  */
 import { ControlEnvelopeSchema, type BusEnvelope, type RelayEnvelope } from './bus.js'
 import { StoreError } from './types.js'
@@ -61,3 +64,15 @@ export function decodeEnvelope(text: string): BusEnvelope | null {
   const parsed = ControlEnvelopeSchema.safeParse(json)
   return parsed.success ? parsed.data : null
 }
+
+const BATCH_HEAD = 'B\n'
+const RECORD_SEP = '\n'
+
+/** Whether an encoded envelope can share a message with others. */
+export const batchable = (text: string): boolean => !text.includes(RECORD_SEP)
+
+/** One message for several encoded envelopes of one channel, in order (a single one goes as it is). */
+export const encodeBatch = (texts: readonly string[]): string => (texts.length === 1 ? (texts[0] ?? '') : BATCH_HEAD + texts.join(RECORD_SEP))
+
+/** The encoded envelopes a message carries, in order. */
+export const splitBatch = (message: string): string[] => (message.startsWith(BATCH_HEAD) ? message.slice(BATCH_HEAD.length).split(RECORD_SEP) : [message])

@@ -8,7 +8,7 @@
 import type { Clock } from '../lib/clock.js'
 import type { Logger } from '../lib/logger.js'
 import { envelopeRoom, type BusHandler, type SignalBus } from './bus.js'
-import { decodeEnvelope, encodeEnvelope } from './bus-codec.js'
+import { batchable, decodeEnvelope, encodeBatch, encodeEnvelope, splitBatch } from './bus-codec.js'
 import type { RedisClientLike } from './redis-client.js'
 import type { RedisKeys } from './redis-keys.js'
 import { StoreError } from './types.js'
@@ -33,6 +33,17 @@ export interface RedisBusDeps {
 /** How long an instance keeps receiving envelopes addressed to it about a room it no longer holds anyone in. */
 export const ADDRESSED_LINGER_MS = 5000
 
+/** Envelopes in one Redis message at most. */
+const MAX_BATCH = 64
+
+interface Pending {
+  ch: string
+  text: string
+  relay: boolean
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
 const failure = (what: string, err: unknown) => new StoreError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
 
 /**
@@ -52,14 +63,19 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
     if (typeof channel !== 'string' || typeof message !== 'string') return
     const handlers = rooms.get(channel)?.handlers ?? (addressed.has(channel) ? own : undefined)
     if (!handlers) return
-    const envelope = decodeEnvelope(message)
-    if (!envelope) return d.logger.warn('dropped a bus message that does not decode', { channel })
-    if (envelope.origin === d.instanceId) return
-    for (const handler of handlers) {
-      try {
-        handler(envelope)
-      } catch (err) {
-        d.logger.error('bus handler failed', { channel, err })
+    for (const text of splitBatch(message)) {
+      const envelope = decodeEnvelope(text)
+      if (!envelope) {
+        d.logger.warn('dropped a bus message that does not decode', { channel })
+        continue
+      }
+      if (envelope.origin === d.instanceId) continue
+      for (const handler of handlers) {
+        try {
+          handler(envelope)
+        } catch (err) {
+          d.logger.error('bus handler failed', { channel, err })
+        }
       }
     }
   }
@@ -122,17 +138,48 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
   /** Our own subscriber counts as a receiver of a channel we listen to; it is not another instance. */
   const selfCount = (ch: string) => ((rooms.has(ch) || addressed.has(ch)) && d.sub.status === 'ready' ? 1 : 0)
 
+  /**
+   * Publishes wait for the end of the current synchronous run (a microtask), then go out in order, the consecutive
+   * ones for one channel as one message (bus-codec.ts's batch): the frames of one socket read relayed to the same
+   * instance cost one Redis message, not one each. Order is kept per channel and across channels.
+   */
+  let queue: Pending[] = []
+  function flush() {
+    const q = queue
+    queue = []
+    for (let i = 0; i < q.length; ) {
+      let j = i + 1
+      if (batchable(q[i]!.text)) while (j < q.length && j - i < MAX_BATCH && q[j]!.ch === q[i]!.ch && batchable(q[j]!.text)) j++
+      void send(q.slice(i, j))
+      i = j
+    }
+  }
+  async function send(group: Pending[]) {
+    const ch = group[0]!.ch
+    let receivers: unknown
+    try {
+      receivers = await d.pub.call(publishCommand, ch, encodeBatch(group.map((p) => p.text)))
+    } catch (err) {
+      const e = err instanceof StoreError ? err : failure('Redis publish failed', err)
+      for (const p of group) p.reject(e)
+      return
+    }
+    const nobody = Number(receivers) <= selfCount(ch)
+    for (const p of group) {
+      if (p.relay && nobody) p.reject(new StoreError('no other instance received the relay'))
+      else p.resolve()
+    }
+  }
+
   return {
     async publish(channel, envelope) {
       d.guard()
       const ch = d.keys.channel(channel, envelopeRoom(envelope))
-      let receivers: unknown
-      try {
-        receivers = await d.pub.call(publishCommand, ch, encodeEnvelope(envelope))
-      } catch (err) {
-        throw err instanceof StoreError ? err : failure('Redis publish failed', err)
-      }
-      if (envelope.kind === 'relay' && Number(receivers) <= selfCount(ch)) throw new StoreError('no other instance received the relay')
+      const text = encodeEnvelope(envelope)
+      return new Promise<void>((resolve, reject) => {
+        if (queue.length === 0) queueMicrotask(flush)
+        queue.push({ ch, text, relay: envelope.kind === 'relay', resolve, reject })
+      })
     },
 
     async subscribe(channel, handler) {

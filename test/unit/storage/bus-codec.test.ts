@@ -5,7 +5,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ControlEnvelopeSchema, RelayEnvelopeSchema, type BusEnvelope, type RelayEnvelope } from '../../../src/storage/bus.js'
-import { decodeEnvelope, encodeEnvelope } from '../../../src/storage/bus-codec.js'
+import { batchable, decodeEnvelope, encodeBatch, encodeEnvelope, splitBatch } from '../../../src/storage/bus-codec.js'
 import { StoreError } from '../../../src/storage/types.js'
 
 /** Ids as the core makes them, and the edges the separator creates. */
@@ -111,3 +111,28 @@ describe('bus codec: control envelopes', () => {
     )
   })
 })
+
+describe('bus codec: batches', () => {
+  const encoded = relayLike.map(tryEncode).filter((t): t is string => typeof t === 'string')
+
+  it('splits a batch of batchable envelopes back into the same texts, in order, each decoding as alone', () => {
+    fc.assert(
+      fc.property(fc.array(encoded.filter(batchable), { minLength: 1, maxLength: 8 }), (texts) => {
+        const parts = splitBatch(encodeBatch(texts))
+        expect(parts).toEqual(texts)
+        expect(parts.map(decodeEnvelope)).toEqual(texts.map(decodeEnvelope))
+      }),
+    )
+  })
+
+  it('leaves any single envelope as it is, a newline in its frame included', () => {
+    fc.assert(
+      fc.property(encoded, (text) => {
+        expect(splitBatch(encodeBatch([text]))).toEqual([text])
+      }),
+    )
+    expect(batchable(encodeEnvelope({ kind: 'relay', origin: 'a', roomId: 'r', target: null, sender: 's', frame: String.raw`{"x":"\n"}` }))).toBe(true)
+    expect(batchable(encodeEnvelope({ kind: 'relay', origin: 'a', roomId: 'r', target: null, sender: 's', frame: 'line\nbreak' }))).toBe(false)
+  })
+})
+
