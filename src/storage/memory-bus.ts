@@ -2,10 +2,12 @@
  * @module SignalBus in memory, for several instances in one process (tests, and any host that runs more than one app
  * over one MemoryState). It carries the same encoded text as Redis and obeys every rule of the port (bus.ts), so a
  * multi-instance test on memory exercises what Redis does: encoding, no echo, asynchronous delivery, relay refusal.
+ * It reads batched messages as Redis's adapter does, but sends each envelope alone: in one process there is no
+ * per-message cost to save.
  */
 import { silentLogger, type Logger } from '../lib/logger.js'
 import { envelopeRoom, type BusHandler, type Channel, type SignalBus } from './bus.js'
-import { decodeEnvelope, encodeEnvelope } from './bus-codec.js'
+import { decodeEnvelope, encodeEnvelope, splitBatch } from './bus-codec.js'
 import { StoreError } from './types.js'
 
 interface Subscriber {
@@ -58,20 +60,22 @@ export function publishText(
   return receivers.length
 }
 
-function deliver(text: string, receivers: Subscriber[], live: Set<Subscriber>, logger: Logger) {
+function deliver(message: string, receivers: Subscriber[], live: Set<Subscriber>, logger: Logger) {
   for (const s of receivers) {
-    // Unsubscribed since the publish: nothing more for that handler.
-    if (!live.has(s)) continue
-    const envelope = decodeEnvelope(text)
-    if (!envelope) {
-      logger.warn('dropped a bus message that does not decode')
-      continue
-    }
-    if (envelope.origin === s.instanceId) continue
-    try {
-      s.handler(envelope)
-    } catch (err) {
-      logger.error('bus handler failed', { err })
+    for (const text of splitBatch(message)) {
+      // Unsubscribed since the publish: nothing more for that handler.
+      if (!live.has(s)) break
+      const envelope = decodeEnvelope(text)
+      if (!envelope) {
+        logger.warn('dropped a bus message that does not decode')
+        continue
+      }
+      if (envelope.origin === s.instanceId) continue
+      try {
+        s.handler(envelope)
+      } catch (err) {
+        logger.error('bus handler failed', { err })
+      }
     }
   }
 }

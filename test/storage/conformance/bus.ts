@@ -3,7 +3,7 @@
  * Absence is proven with a later marker message, never with a sleep.
  */
 import { expect } from 'vitest'
-import { encodeEnvelope } from '../../../src/storage/bus-codec.js'
+import { encodeBatch, encodeEnvelope } from '../../../src/storage/bus-codec.js'
 import { channels, StoreError, type BusEnvelope } from '../../../src/storage/types.js'
 import { peer, type Define } from './fixtures.js'
 
@@ -74,6 +74,42 @@ export function busTests(test: Define) {
     await w.publishText(channels.room('r1'), encodeEnvelope(marker('x', 'valid')))
     await atB.count(1)
     expect(atB.got).toEqual([marker('x', 'valid')])
+  })
+
+  test('rule 1: envelopes published back to back arrive in publish order on each channel, newline frames included', async (w) => {
+    const a = await w.instance('a')
+    const b = await w.instance('b')
+    const inRoom = collector()
+    const toB = collector()
+    await b.bus.subscribe(channels.room('r1'), inRoom.handler)
+    await b.bus.subscribe(channels.instance('b'), toB.handler)
+    const roomSent: BusEnvelope[] = []
+    const toBSent: BusEnvelope[] = []
+    const published: Promise<void>[] = []
+    // No await between publishes: an adapter may send them together, never out of order nor fewer.
+    for (let i = 0; i < 30; i++) {
+      const e = i % 7 === 3 ? relay('a', `line ${i}\nbreak`) : i % 5 === 0 ? marker('a', `m${i}`) : relay('a', `{"n":${i}}`)
+      const direct = { ...relay('a', `{"to":${i}}`), target: 'bob' } as BusEnvelope
+      roomSent.push(e)
+      toBSent.push(direct)
+      published.push(a.bus.publish(channels.room('r1'), e), a.bus.publish(channels.instance('b'), direct))
+    }
+    await Promise.all(published)
+    await inRoom.count(roomSent.length)
+    await toB.count(toBSent.length)
+    expect(inRoom.got).toEqual(roomSent)
+    expect(toB.got).toEqual(toBSent)
+  })
+
+  test('rule 1: a batched message is its envelopes, in order', async (w) => {
+    if (!w.publishText) return
+    const b = await w.instance('b')
+    const atB = collector()
+    await b.bus.subscribe(channels.room('r1'), atB.handler)
+    const sent = [relay('x', '{"n":1}'), marker('x', 'between'), relay('x', '{"n":2}')]
+    await w.publishText(channels.room('r1'), encodeBatch(sent.map(encodeEnvelope)))
+    await atB.count(sent.length)
+    expect(atB.got).toEqual(sent)
   })
 
   test('rule 1: an id the relay header cannot carry is refused at publish', async (w) => {
