@@ -19,7 +19,7 @@ const WAIT = { timeout: 20_000 }
  * A whole test: three browser contexts, two WebRTC connections, a reconnect. About 8 s alone on this machine, over
  * 20 s in a full suite run on the shared 2-core machine (opening the pages is most of it).
  */
-const TEST_TIMEOUT_MS = 90_000
+const TEST_TIMEOUT_MS = 60_000
 
 /** One place pages connect to: a signaling URL for a token, its stats, its tokens, and every log line it wrote. */
 interface Place {
@@ -62,18 +62,23 @@ async function syncAndIsolate(site: YjsSite, chromium: LaunchedChromium, alicePl
   const tokens = [await alicePlace.token('alice', ROOM), await bobPlace.token('bob', ROOM), await bobPlace.token('mallory', 'another-room')]
   const [aliceToken, bobToken, malloryToken] = tokens as [string, string, string]
   const dropped0 = (await bobPlace.stats()).yjs.dropped.other_topic ?? 0
-  const [alice, bob, mallory] = await Promise.all([
-    site.open(chromium.browser, alicePlace.url(aliceToken), ROOM),
+  // Alice first, then the others once her socket is open: two providers that announce at the same moment both
+  // initiate, and y-webrtc's glare handling can then leave both "connected" over data channels that never carry
+  // anything (seen in full CI runs: both pages connected to each other, bob's document empty after 40 s). That is
+  // y-webrtc's, with its own server too; a newcomer joining a room that already has a peer is the case to test.
+  const alice = await site.open(chromium.browser, alicePlace.url(aliceToken), ROOM)
+  await alice.waitForFunction(() => window.__yjs!.signalingConnected(), undefined, WAIT)
+  const aliceIn = async () => (await alicePlace.audit()).some((e) => e.event === 'join' && e.userId === 'alice' && e.roomId === `yjs/${ROOM}`)
+  await eventually(aliceIn, 20_000, 'alice subscribed to the room')
+  const [bob, mallory] = await Promise.all([
     site.open(chromium.browser, bobPlace.url(bobToken), ROOM),
     site.open(chromium.browser, bobPlace.url(malloryToken), ROOM),
   ])
   const ids = { alice: await peerId(alice), bob: await peerId(bob), mallory: await peerId(mallory) }
 
   await alice.evaluate(() => window.__yjs!.append('hello from alice'))
-  // The first edit waits for the first WebRTC connection: when both pages announce at once, y-webrtc settles the
-  // crossing offers (its glare tokens) and may redo a failed attempt, which on a loaded 2-core machine took over 20 s
-  // once in a full CI run (bob knew alice, no connection yet). Both pages' states are printed if it times out.
-  await reads(bob, 'hello from alice', [alice, bob], { timeout: 40_000 })
+  // Both pages' states are printed if it times out.
+  await reads(bob, 'hello from alice', [alice, bob])
   await bob.evaluate(() => window.__yjs!.append(', hello from bob'))
   await reads(alice, 'hello from alice, hello from bob')
   expect(await alice.evaluate(() => window.__yjs!.connectedPeers())).toEqual([ids.bob])
