@@ -64,8 +64,8 @@ async function syncAndIsolate(site: YjsSite, chromium: LaunchedChromium, alicePl
   const dropped0 = (await bobPlace.stats()).yjs.dropped.other_topic ?? 0
   // Alice first, then the others once her socket is open: two providers that announce at the same moment both
   // initiate, and y-webrtc's glare handling can then leave both "connected" over data channels that never carry
-  // anything (seen in full CI runs: both pages connected to each other, bob's document empty after 40 s). That is
-  // y-webrtc's, with its own server too; a newcomer joining a room that already has a peer is the case to test.
+  // anything (seen in full CI runs: both pages connected to each other, bob's document empty after 40 s). The race is
+  // in the providers (docs/yjs.md); a newcomer joining a room that already has a peer is the case to test.
   const alice = await site.open(chromium.browser, alicePlace.url(aliceToken), ROOM)
   await alice.waitForFunction(() => window.__yjs!.signalingConnected(), undefined, WAIT)
   const aliceIn = async () => (await alicePlace.audit()).some((e) => e.event === 'join' && e.userId === 'alice' && e.roomId === `yjs/${ROOM}`)
