@@ -177,7 +177,7 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
       const ch = d.keys.channel(channel, envelopeRoom(envelope))
       const text = encodeEnvelope(envelope)
       return new Promise<void>((resolve, reject) => {
-        if (queue.length === 0) queueMicrotask(flush)
+        if (queue.length === 0) setImmediate(flush)
         queue.push({ ch, text, relay: envelope.kind === 'relay', resolve, reject })
       })
     },
