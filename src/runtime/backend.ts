@@ -6,7 +6,13 @@ import { createMemoryBackend } from '../storage/memory.js'
 import type { Backend } from '../storage/types.js'
 
 /** The Redis adapter (and ioredis) is loaded only when Redis is configured. Rejects when Redis is unreachable. */
-export async function createBackend(config: Config, instanceId: string, logger: Logger, scheduler: Scheduler): Promise<Backend> {
+export async function createBackend(
+  config: Config,
+  instanceId: string,
+  logger: Logger,
+  scheduler: Scheduler,
+  publishBatching: 'microtask' | 'immediate' = 'microtask',
+): Promise<Backend> {
   if (!config.redis) return createMemoryBackend({ instanceId, auditCapacity: config.auditLogSize, logger })
   const { createRedisBackend } = await import('../storage/redis.js')
   const { prefix, ...target } = config.redis
@@ -20,5 +26,6 @@ export async function createBackend(config: Config, instanceId: string, logger: 
     leaseTtlMs: config.leaseTtlMs,
     // At most two sweeps per CLEANUP_INTERVAL cluster-wide, however many instances; half the interval absorbs timer drift.
     sweepSpacingMs: Math.floor(config.cleanupIntervalMs / 2),
+    publishBatching,
   })
 }

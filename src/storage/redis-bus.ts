@@ -28,6 +28,8 @@ export interface RedisBusDeps {
   logger: Logger
   clock: Clock
   guard: () => void
+  /** When queued publishes go out (RedisBackendSettings.publishBatching). */
+  defer: (flush: () => void) => void
 }
 
 /** How long an instance keeps receiving envelopes addressed to it about a room it no longer holds anyone in. */
@@ -139,9 +141,10 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
   const selfCount = (ch: string) => ((rooms.has(ch) || addressed.has(ch)) && d.sub.status === 'ready' ? 1 : 0)
 
   /**
-   * Publishes wait for the end of the current synchronous run (a microtask), then go out in order, the consecutive
-   * ones for one channel as one message (bus-codec.ts's batch): the frames of one socket read relayed to the same
-   * instance cost one Redis message, not one each. Order is kept per channel and across channels.
+   * Publishes wait (`d.defer`: the end of the current synchronous run, or of the event loop's I/O phase), then go out
+   * in order, the consecutive ones for one channel as one message (bus-codec.ts's batch): the frames of one socket
+   * read relayed to the same instance cost one Redis message, not one each. Order is kept per channel and across
+   * channels.
    */
   let queue: Pending[] = []
   function flush() {
@@ -177,7 +180,7 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
       const ch = d.keys.channel(channel, envelopeRoom(envelope))
       const text = encodeEnvelope(envelope)
       return new Promise<void>((resolve, reject) => {
-        if (queue.length === 0) setImmediate(flush)
+        if (queue.length === 0) d.defer(flush)
         queue.push({ ch, text, relay: envelope.kind === 'relay', resolve, reject })
       })
     },

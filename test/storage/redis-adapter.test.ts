@@ -139,6 +139,19 @@ describe.skipIf(!available)('redis adapter specifics', () => {
     expect(await holder.rooms.getRoom('shard-deleted', t)).toBeNull()
   })
 
+  it('batches to the end of the I/O phase when asked (Bun): back-to-back relays arrive in order, in few messages', async () => {
+    const more = { prefix: `${prefix}:imm`, publishBatching: 'immediate' as const }
+    const a = await createRedisBackend({ ...options, ...more, instanceId: 'a' })
+    const b = await createRedisBackend({ ...options, ...more, instanceId: 'b' })
+    backends.push(a, b)
+    const got: string[] = []
+    await b.bus.subscribe(channels.room('imm'), (e) => void (e.kind === 'relay' && got.push(e.frame)))
+    const frames = Array.from({ length: 20 }, (_, i) => `{"n":${i}}`)
+    await Promise.all(frames.map((frame) => a.bus.publish(channels.room('imm'), { kind: 'relay', origin: 'a', roomId: 'imm', target: null, sender: 's', frame })))
+    await eventually(async () => got.length === frames.length, 3000, 'every relay')
+    expect(got).toEqual(frames)
+  })
+
   it('spaces sweeps cluster-wide: a sweep soon after another instance`s does nothing, a later one sweeps', async () => {
     const gated = (id: string) => open(id, { prefix: `${prefix}:gate`, sweepSpacingMs: 1000 })
     const [a, b] = await Promise.all([gated('a'), gated('b')])

@@ -25,7 +25,8 @@ declare const Bun: {
 export async function startBunServer(config: Config) {
   const instanceId = randomId()
   const logger = createLogger(config.logLevel)
-  const backend = await createBackend(config, instanceId, logger, systemScheduler)
+  // Bun runs each WebSocket message as its own task: the bus batches to the end of the I/O phase instead.
+  const backend = await createBackend(config, instanceId, logger, systemScheduler, 'immediate')
   const websocket = websocketHandlers({
     maxPayloadLength: config.ws.maxMessageBytes,
     maxBufferedBytes: config.ws.maxBufferedBytes,
