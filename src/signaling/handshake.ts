@@ -19,6 +19,7 @@ import type { PeerRecord, RoomStore, TokenUseStore } from '../storage/types.js'
 import type { AwayPeers } from './away.js'
 import type { BusOut } from './bus-out.js'
 import type { Connection } from './connection.js'
+import { checkRoomToken, resumableSession } from './credentials.js'
 import { authReplyFrame } from './frames.js'
 import type { Inbound } from './inbound.js'
 import type { Outbound } from './outbound.js'
@@ -89,51 +90,19 @@ export class Handshake {
   }
 
   private async run(conn: Connection, msg: AuthMessage) {
-    const verified = await this.verify(conn, msg)
+    const verified = await checkRoomToken(this.d, msg, conn)
     if (!verified || conn.isClosed) return
+    if (!verified.ok) return this.failAuth(conn, verified.code, verified.userId, verified.roomId)
     const { claims, reused } = verified
     if (this.d.isDraining()) return this.d.out.close(conn, 'draining')
     const name = chooseDisplayName(claims.userName, claims.userId, msg.data.userName ?? msg.data.name)
     if (!name) return this.failAuth(conn, 'invalid_name', claims.userId, claims.roomId)
-    const session = await this.resumable(msg.data.resumeToken, claims)
+    const session = await resumableSession(this.d, msg.data.resumeToken, claims)
     if (conn.isClosed) return
     if (session && (await this.resume(conn, claims, name, session))) return
     // A used token only ever resumes its own session: replayed alone it would take the user's place (finding 5).
     if (reused) return this.failAuth(conn, 'token_used', claims.userId, claims.roomId)
     await this.join(conn, claims, name)
-  }
-
-  /**
-   * The room token's claims, checked against the frame's ids; null after a refusal. `reused`: SINGLE_USE_TOKENS is on
-   * and the token was presented before, so it may only come with the resume token of a session that still exists.
-   */
-  private async verify(conn: Connection, msg: AuthMessage): Promise<{ claims: RoomClaims; reused: boolean } | null> {
-    const verified = await this.d.tokens.verify(msg.data.token)
-    if (conn.isClosed) return null
-    const claimedUser = msg.userId ?? msg.from ?? msg.data.userId ?? null
-    const claimedRoom = msg.roomId ?? msg.data.roomId ?? null
-    if (!verified.ok) {
-      this.failAuth(conn, verified.code, claimedUser, claimedRoom)
-      return null
-    }
-    const c = verified.claims
-    // The room on the upgrade URL binds the socket as a room id in the frame does (on Workers it chose the object).
-    const urlRoom = conn.urlRoom
-    if ((claimedUser && claimedUser !== c.userId) || (claimedRoom && claimedRoom !== c.roomId) || (urlRoom !== null && urlRoom !== c.roomId)) {
-      this.failAuth(conn, 'token_mismatch', c.userId, c.roomId)
-      return null
-    }
-    // Uses are recorded only when they matter: a record per jti kept until the token expires grew the heap by 157 B
-    // per handshake in the churn benchmark (about 400 MB per hour of distinct tokens).
-    const reused = this.d.config.auth.singleUse && (await this.d.tokenUses.recordUse(c.jti, c.expiresAt)) > 1
-    return { claims: c, reused }
-  }
-
-  /** The session a resume token names, when it is genuine and for this user and room; anything else is a plain join. */
-  private async resumable(token: string | undefined, c: RoomClaims): Promise<ResumeClaims | null> {
-    if (!token || this.d.config.ws.reconnectGraceMs === 0) return null
-    const session = await this.d.resumeTokens.verify(token)
-    return session && session.userId === c.userId && session.roomId === c.roomId ? session : null
   }
 
   private record(conn: Connection, c: RoomClaims, name: DisplayName, joinedAt: number, now: number): PeerRecord {
