@@ -54,8 +54,12 @@ export function publishText(
   logger: Logger = silentLogger,
   roomId: string | null = null,
 ): number {
+  return handOver(state, channel, text, receiversOf(state, channel, roomId, except), logger)
+}
+
+/** Queues delivery of `text` to receivers already counted; returns how many. */
+function handOver(state: MemoryBusState, channel: Channel, text: string, receivers: Subscriber[], logger: Logger): number {
   const live = state.get(keyOf(channel))
-  const receivers = receiversOf(state, channel, roomId, except)
   if (live && receivers.length > 0) queueMicrotask(() => deliver(text, receivers, live, logger))
   return receivers.length
 }
@@ -89,13 +93,13 @@ export function createMemoryBus(o: MemoryBusOptions): SignalBus & { closeAll(): 
       o.guard()
       const roomId = envelopeRoom(envelope)
       // Receivers are counted before anything is handed over, so a refused relay reaches nobody.
-      const receivers = receiversOf(o.state, channel, roomId, envelope.origin).length
-      if (receivers === 0) {
+      const receivers = receiversOf(o.state, channel, roomId, envelope.origin)
+      if (receivers.length === 0) {
         if (envelope.kind === 'relay') throw new StoreError('no other instance received the relay')
         // Nobody to decode it (one instance, the default): encoding it would cost a handshake about 20 µs for nothing.
         return
       }
-      publishText(o.state, channel, encodeEnvelope(envelope), envelope.origin, logger, roomId)
+      handOver(o.state, channel, encodeEnvelope(envelope), receivers, logger)
     },
 
     async subscribe(channel, handler) {

@@ -41,6 +41,8 @@ const MAX_BATCH = 64
 interface Pending {
   ch: string
   text: string
+  /** bus-codec's `batchable`, decided once per envelope. */
+  batchable: boolean
   relay: boolean
   resolve: () => void
   reject: (err: unknown) => void
@@ -152,7 +154,7 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
     queue = []
     for (let i = 0; i < q.length; ) {
       let j = i + 1
-      if (batchable(q[i]!.text)) while (j < q.length && j - i < MAX_BATCH && q[j]!.ch === q[i]!.ch && batchable(q[j]!.text)) j++
+      if (q[i]!.batchable) while (j < q.length && j - i < MAX_BATCH && q[j]!.ch === q[i]!.ch && q[j]!.batchable) j++
       void send(q.slice(i, j))
       i = j
     }
@@ -181,7 +183,7 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
       const text = encodeEnvelope(envelope)
       return new Promise<void>((resolve, reject) => {
         if (queue.length === 0) d.defer(flush)
-        queue.push({ ch, text, relay: envelope.kind === 'relay', resolve, reject })
+        queue.push({ ch, text, batchable: batchable(text), relay: envelope.kind === 'relay', resolve, reject })
       })
     },
 

@@ -83,13 +83,15 @@ export async function createRedisBackend(opts: RedisBackendOptions): Promise<Bac
   }
   const { cmd, sub, cluster, where, onMastersChanged } = openClients(opts, policy)
   let presence: Presence | null = null
-  watchConnection(cmd, 'command', logger, () => {
-    presence?.reconnected().catch((err: unknown) => logger.warn('re-announcing held peers after a reconnect failed', { err }))
-  })
+  /** Renews the held peers at once, restoring what Redis lost (after a reconnect, or a Cluster failover). */
+  const renewNow = (after: string) => {
+    presence?.reconnected().catch((err: unknown) => logger.warn(`renewing held peers after ${after} failed`, { err }))
+  }
+  watchConnection(cmd, 'command', logger, () => renewNow('a reconnect'))
   // A failover: the promoted replica may lack the old master's last writes, so renew (and restore what it lacks) now.
   onMastersChanged(() => {
     logger.info('Redis Cluster masters changed; renewing held peers')
-    presence?.reconnected().catch((err: unknown) => logger.warn('renewing held peers after a Cluster change failed', { err }))
+    renewNow('a Cluster change')
   })
   watchConnection(sub, 'subscriber', logger)
 

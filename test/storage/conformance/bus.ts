@@ -5,7 +5,7 @@
 import { expect } from 'vitest'
 import { encodeBatch, encodeEnvelope } from '../../../src/storage/bus-codec.js'
 import { channels, StoreError, type BusEnvelope } from '../../../src/storage/types.js'
-import { peer, type Define } from './fixtures.js'
+import { peer, type BackendWorld, type Define } from './fixtures.js'
 
 function collector() {
   const got: BusEnvelope[] = []
@@ -51,6 +51,13 @@ const everyKind = (origin: string): BusEnvelope[] => [
   { kind: 'handover', origin, roomId: 'r1', userId: 'alice', connectionId: 'alice-c2', frames: ['{"a":1}', 'two\tthree'] },
 ]
 
+/** A collector on instance `id`, subscribed to room r1's channel. */
+async function listening(w: BackendWorld, id: string) {
+  const at = collector()
+  await (await w.instance(id)).bus.subscribe(channels.room('r1'), at.handler)
+  return at
+}
+
 export function busTests(test: Define) {
   test('rule 1: every envelope kind arrives decoded and unchanged, whatever its frame holds', async (w) => {
     const a = await w.instance('a')
@@ -65,9 +72,7 @@ export function busTests(test: Define) {
 
   test('rule 1: text that does not decode is dropped, and delivery goes on', async (w) => {
     if (!w.publishText) return
-    const b = await w.instance('b')
-    const atB = collector()
-    await b.bus.subscribe(channels.room('r1'), atB.handler)
+    const atB = await listening(w, 'b')
     for (const text of ['not json', '{"kind":"relay","origin":"x"}', 'R\tx\tr1\t\t', 'R\t\tr1\t\talice\t{}', '{"kind":"nope","origin":"x"}']) {
       await w.publishText(channels.room('r1'), text)
     }
@@ -103,9 +108,7 @@ export function busTests(test: Define) {
 
   test('rule 1: a batched message is its envelopes, in order', async (w) => {
     if (!w.publishText) return
-    const b = await w.instance('b')
-    const atB = collector()
-    await b.bus.subscribe(channels.room('r1'), atB.handler)
+    const atB = await listening(w, 'b')
     const sent = [relay('x', '{"n":1}'), marker('x', 'between'), relay('x', '{"n":2}')]
     await w.publishText(channels.room('r1'), encodeBatch(sent.map(encodeEnvelope)))
     await atB.count(sent.length)
