@@ -12,49 +12,10 @@
  */
 import type { Signal } from './checks.js'
 import { Emitter } from './emitter.js'
+import type { Link, MeshEvents, MeshOptions, Route } from './mesh-types.js'
 import type { Session, StateChange } from './session.js'
 
-export type Route = 'direct' | 'relay'
-
-export interface MeshEvents {
-  /** A message on a peer's data channel (string, or ArrayBuffer for binary). */
-  data: { peerId: string; data: unknown }
-  /** A peer's data channel opened: it can be sent to from now on. */
-  open: { peerId: string }
-  /** A peer's RTCPeerConnection changed `connectionState` (`closed` also when the mesh dropped it). */
-  peer: { peerId: string; state: RTCPeerConnectionState }
-  /** A negotiation step failed for the current connection to a peer. */
-  error: { peerId: string; error: unknown }
-}
-
-export interface MeshOptions {
-  /** Merged into every RTCPeerConnection's configuration; `iceServers` defaults to the server's (STUN, TURN). */
-  rtcConfig?: RTCConfiguration
-  /** RTCPeerConnection implementation; defaults to the browser's. Node passes a WebRTC package's. */
-  RTCPeerConnection?: typeof RTCPeerConnection
-  /** Which local candidates to send; default all. */
-  candidateFilter?: (candidate: RTCIceCandidate) => boolean
-  /** Label of the data channel; both sides must agree. Default `collaboration`. */
-  channelLabel?: string
-  /** A connection not connected and stable this long after a negotiation began is restarted. Default 15 s. */
-  negotiationTimeoutMs?: number
-  /** Called with each new data channel (before it opens), for apps that want the channel itself. */
-  onChannel?: (channel: RTCDataChannel, peerId: string) => void
-}
-
-interface Link {
-  peerId: string
-  pc: RTCPeerConnection
-  channel: RTCDataChannel
-  polite: boolean
-  makingOffer: boolean
-  /** Session id (SDP `o=` line) of the remote RTCPeerConnection, once its description is applied. */
-  remoteSid?: string
-  /** Negotiation deadline. */
-  timer?: ReturnType<typeof setTimeout>
-  /** After a rejoin that did not list this peer: when to give up on it coming back. */
-  orphan?: ReturnType<typeof setTimeout>
-}
+export type { MeshEvents, MeshOptions, Route }
 
 /** How long a connected peer missing from a rejoin's peer list is kept (after a server restart it rejoins too). */
 const ORPHAN_MS = 30_000

@@ -5,9 +5,10 @@
  */
 import type { ClientMessage } from '../protocol/client-messages.js'
 import type { IceServer, PeerInfo } from '../protocol/server-messages.js'
-import { parseServerFrame, toSignal, INVALID_FRAME, type AuthReply } from './checks.js'
+import { parseServerFrame, INVALID_FRAME, type AuthReply } from './checks.js'
 import { backoffDelay, closeAction } from './close-codes.js'
 import { Emitter } from './emitter.js'
+import { applyServerFrame, type FrameSink } from './session-frames.js'
 import { ConnectError, type ConnectOptions, type SessionEvents, type SessionState, type SignalingError, type StateChange } from './session-types.js'
 
 export { ConnectError, type ConnectOptions, type SessionEvents, type SessionState, type SignalingError, type StateChange }
@@ -49,6 +50,15 @@ export class Session extends Emitter<SessionEvents> {
   #reject: (e: ConnectError) => void = () => undefined
   #settle: (s: StateChange) => void = () => undefined
   #online = () => this.#wake()
+  /** Where frames of the current socket land (#frame has checked it is current). */
+  #sink: FrameSink = {
+    peers: this.peers,
+    emit: (name, event) => this.emit(name, event),
+    auth: (msg) => {
+      if (this.state !== 'open' && this.#ws) this.#adopt(this.#ws, msg)
+    },
+    refused: (error) => void (this.#lastError = error),
+  }
 
   /** Starts connecting at once; listen to `state` for progress, or use `connect()`. */
   constructor(opts: ConnectOptions) {
@@ -153,41 +163,7 @@ export class Session extends Emitter<SessionEvents> {
     this.#arm(ws, open ? this.#deadAfter() : (this.#opts.timeoutMs ?? 10_000))
     const parsed = parseServerFrame(raw)
     if (!parsed.ok) return this.emit('error', { code: INVALID_FRAME, error: parsed.error })
-    const msg = parsed.value
-    switch (msg.type) {
-      case 'auth':
-        return open ? undefined : this.#adopt(ws, msg)
-      case 'peer-joined': {
-        const { replaced, ...peer } = msg.data
-        this.peers.set(peer.userId, peer)
-        return this.emit('peer-joined', msg.data)
-      }
-      case 'peer-left':
-        this.peers.delete(msg.data.userId)
-        return this.emit('peer-left', msg.data)
-      case 'sdp-offer':
-      case 'offer':
-      case 'sdp-answer':
-      case 'answer':
-      case 'ice-candidate':
-      case 'ice': {
-        const signal = toSignal(msg)
-        return signal.ok ? this.emit('signal', signal.value) : this.emit('error', { code: INVALID_FRAME, error: signal.error })
-      }
-      case 'error':
-        this.#lastError = msg.data
-        return this.emit('error', msg.data)
-      case 'heartbeat':
-      case 'pong':
-      case 'leave-room':
-      case 'room-closed':
-        // room-closed is followed by close 4011, which decides what happens next.
-        return
-      default: {
-        const never: never = msg
-        return never
-      }
-    }
+    applyServerFrame(this.#sink, parsed.value)
   }
 
   #deadAfter(): number {
