@@ -139,7 +139,7 @@ describe.skipIf(!available)('redis adapter specifics', () => {
     expect(await holder.rooms.getRoom('shard-deleted', t)).toBeNull()
   })
 
-  it('batches to the end of the I/O phase when asked (Bun): back-to-back relays arrive in order, in few messages', async () => {
+  it('batches to the end of the I/O phase when asked (Bun): back-to-back relays all arrive, in order', async () => {
     const more = { prefix: `${prefix}:imm`, publishBatching: 'immediate' as const }
     const a = await createRedisBackend({ ...options, ...more, instanceId: 'a' })
     const b = await createRedisBackend({ ...options, ...more, instanceId: 'b' })
