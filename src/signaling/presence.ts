@@ -40,7 +40,7 @@ export class Presence {
    */
   async prepare(conn: Connection, roomId: string) {
     const room = this.rooms.ensure(roomId)
-    room.joining.add(conn)
+    room.startJoining(conn)
     conn.early = null
     await this.rooms.subscribe(room)
   }
@@ -50,7 +50,7 @@ export class Presence {
     conn.early = null
     const room = this.rooms.get(roomId)
     if (!room) return
-    room.joining.delete(conn)
+    room.stopJoining(conn)
     this.rooms.dropIfIdle(room)
   }
 
@@ -61,7 +61,7 @@ export class Presence {
    */
   enter(conn: Connection, self: PeerRecord, others: PeerRecord[]): { room: LocalRoom; displaced: Connection | null } | null {
     const room = this.rooms.ensure(self.roomId)
-    room.joining.delete(conn)
+    room.stopJoining(conn)
     void this.rooms.subscribe(room)
     for (const p of others) room.setRoster(p.userId, rosterEntry(p))
     const old = room.local.get(self.userId)

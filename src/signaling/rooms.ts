@@ -12,14 +12,16 @@ export interface RosterEntry {
   connectionId: string
 }
 
+const NONE: ReadonlySet<Connection> = new Set()
+
 export class LocalRoom {
   readonly channel: Channel
   /** userId -> this instance's live socket of that peer. Owner: presence.ts. */
   readonly local = new Map<string, Connection>()
   /** userId -> a peer whose socket dropped, held here for a resume. Owner: away.ts (created on first use). */
   away: Map<string, AwayPeer> | null = null
-  /** Local sockets whose store join is in flight: they collect the room's presence events meanwhile. Owner: presence.ts. */
-  readonly joining = new Set<Connection>()
+  /** The sockets of `joining`, while there are any (an empty Set is 152 B; this is per room). */
+  private joiners: Set<Connection> | null = null
   /** userId -> where that peer lives, for every peer of the room this instance knows of. */
   private readonly roster = new Map<string, RosterEntry>()
   /** Roster entries held by other instances: relays skip the bus when 0. */
@@ -34,6 +36,19 @@ export class LocalRoom {
     private readonly instanceId: string,
   ) {
     this.channel = channels.room(roomId)
+  }
+
+  /** Local sockets whose store join is in flight: they collect the room's presence events meanwhile. Owner: presence.ts. */
+  get joining(): ReadonlySet<Connection> {
+    return this.joiners ?? NONE
+  }
+
+  startJoining(conn: Connection) {
+    ;(this.joiners ??= new Set()).add(conn)
+  }
+
+  stopJoining(conn: Connection) {
+    if (this.joiners?.delete(conn) && this.joiners.size === 0) this.joiners = null
   }
 
   locate(userId: string): RosterEntry | undefined {
@@ -65,7 +80,7 @@ export class LocalRoom {
 
   /** Nothing here keeps the room: no socket, no join in flight, no away peer. */
   get idle(): boolean {
-    return this.local.size === 0 && this.joining.size === 0 && (this.away?.size ?? 0) === 0
+    return this.local.size === 0 && this.joiners === null && (this.away?.size ?? 0) === 0
   }
 }
 

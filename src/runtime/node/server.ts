@@ -18,7 +18,7 @@ import { createDemoScriptLoader } from '../demo-script.js'
 import { nodeHs256, nodeSha256Hex } from './crypto.js'
 import { createConnectionGuard, guardedServerOptions, type HttpGuardOptions } from './http-guard.js'
 import { handleUpgrades, upgradeWebSocket } from './upgrade.js'
-import { createWsServer, startPinging } from './ws.js'
+import { createWsServer, OpenSockets, startPinging } from './ws.js'
 import { createPrometheus } from './prometheus.js'
 import { socketPort } from './socket-port.js'
 
@@ -64,7 +64,8 @@ export async function startNodeServer(config: Config, opts: NodeServerOptions = 
     demoScript: createDemoScriptLoader(),
   })
   const wss = createWsServer({ maxPayload: config.ws.maxMessageBytes })
-  const stopPinging = startPinging(wss, config.ws.pingIntervalMs)
+  const sockets = new OpenSockets()
+  const stopPinging = startPinging(sockets, config.ws.pingIntervalMs)
   const servers: Server[] = []
   const guard: HttpGuardOptions = {
     ...config.http,
@@ -76,7 +77,7 @@ export async function startNodeServer(config: Config, opts: NodeServerOptions = 
   const make = (fetch: typeof core.app.fetch) => {
     const server = createAdaptorServer({ fetch, serverOptions: guardedServerOptions(guard) }) as Server
     connections.attach(server)
-    handleUpgrades(server, wss, fetch, (err) => logger.error('websocket handler failed', { err }))
+    handleUpgrades(server, wss, sockets, fetch, (err) => logger.error('websocket handler failed', { err }))
     servers.push(server)
     return server
   }
@@ -92,8 +93,8 @@ export async function startNodeServer(config: Config, opts: NodeServerOptions = 
     for (const s of servers) s.close()
     // Give clients a moment to answer the 1001 close frames, then cut whatever is left.
     const deadline = Date.now() + 1000
-    while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-    for (const ws of wss.clients) ws.terminate()
+    while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    for (const ws of sockets) ws.terminate()
     for (const s of servers) s.closeAllConnections()
     if (!opts.backend) await backend.close()
   }
@@ -105,6 +106,8 @@ export async function startNodeServer(config: Config, opts: NodeServerOptions = 
     core,
     backend,
     wss,
+    /** The open WebSockets. */
+    sockets,
     /** Drains and stops; idempotent. */
     close: () => (closing ??= close()),
   }

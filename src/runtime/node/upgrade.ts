@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream'
 import { defineWebSocketHelper, WSContext, type WSEvents, type WSReadyState } from 'hono/ws'
 import type { WebSocket, WebSocketServer } from 'ws'
 import { errorResponse, nonWebSocketUpgrade } from '../../errors.js'
-import type { AppSocket, SocketHandlers } from './ws.js'
+import type { AppSocket, OpenSockets, SocketHandlers } from './ws.js'
 
 /** How long an upgrade may take from request to handshake before its socket is destroyed. */
 const UPGRADE_TIMEOUT_MS = 10_000
@@ -177,7 +177,7 @@ function armUpgradeTimeout(socket: Duplex): () => void {
  * Handles every `upgrade` on `server`: non-WebSocket upgrades get 400; the rest go through the app
  * (admission middleware, then `upgradeWebSocket`); refused ones get the app's status and JSON body.
  */
-export function handleUpgrades(server: Server, wss: WebSocketServer, fetch: Fetch, onError: (err: unknown) => void) {
+export function handleUpgrades(server: Server, wss: WebSocketServer, open: OpenSockets, fetch: Fetch, onError: (err: unknown) => void) {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', ignore)
     const disarm = armUpgradeTimeout(socket)
@@ -202,6 +202,7 @@ export function handleUpgrades(server: Server, wss: WebSocketServer, fetch: Fetc
     if (socket.destroyed) return
     wss.handleUpgrade(req, socket, head, (ws) => {
       disarm()
+      open.track(ws as AppSocket)
       wss.emit('connection', ws, req)
       wire(ws as AppSocket, events, onError)
     })

@@ -25,7 +25,7 @@ export async function joinAll<const U extends string>(
 }
 
 /** Waits until the server has processed closes down to `n` open sockets (its close handlers ran). */
-export const settled = (server: TestServer, n: number) => until(() => server.wss.clients.size === n, `${n} sockets remain`)
+export const settled = (server: TestServer, n: number) => until(() => server.sockets.size === n, `${n} sockets remain`)
 
 /** A one-shot gate for a wrapped store call: `hold()` inside the call, `held` for the test, `release()` to let it go on. */
 export function gate() {
