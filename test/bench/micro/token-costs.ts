@@ -2,13 +2,15 @@
  * @module `npx tsx test/bench/micro/token-costs.ts`: one room-token verify and one mint through the token
  * service, jose on WebCrypto against the synchronous node:crypto codec (`hs256`), plus their parts. Wall time
  * per call (awaited one at a time) and CPU per call over all threads (`process.cpuUsage`), which counts the
- * thread-pool work of `crypto.subtle`. Evidence for docs/performance.md finding 5. Reads src/, changes nothing.
+ * thread-pool work of `crypto.subtle`. Evidence for docs/performance.md finding 5; last, the token-use ledger's UUID
+ * packing. Reads src/, changes nothing.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
 import { base64url } from 'jose'
 import { createTokenService, type TokenService } from '../../../src/auth/tokens.js'
 import { systemClock } from '../../../src/lib/clock.js'
 import { nodeHs256 } from '../../../src/runtime/node/crypto.js'
+import { packUuid } from '../../../src/storage/token-ledger.js'
 
 const SECRET = 'micro-secret-0123456789-abcdefghijklmnopqrstuvwxyz'
 const options = { secret: SECRET, issuer: 'octatecode-p2p-backend', audience: 'octatecode-p2p-signaling', ttlSeconds: 3600, clock: systemClock }
@@ -61,3 +63,15 @@ await bench('  nodeHs256(secret).verify (KeyObject made once)', 100_000, (() => 
   const mac = nodeHs256(SECRET)
   return () => mac.verify(`${h}.${p}`, sigBytes)
 })())
+
+// The single-use ledger keys our UUID jtis by their 128 bits, once per handshake.
+const uuids = Array.from({ length: 1000 }, () => randomUUID())
+const bySlicing = (id: string) => {
+  const hex = id.replaceAll('-', '')
+  const codes: number[] = []
+  for (let i = 0; i < 32; i += 2) codes.push(parseInt(hex.slice(i, i + 2), 16))
+  return String.fromCharCode(...codes)
+}
+console.log('\nthe token-use ledger:')
+await bench('  packUuid (character codes)', 100_000, (i) => packUuid(uuids[i % 1000]!))
+await bench('  the same by slicing and parseInt (before 2026-12-07)', 100_000, (i) => bySlicing(uuids[i % 1000]!))

@@ -1,6 +1,13 @@
 /** @module TokenLedger: exact counts and expiry for every jti form, with our UUID jtis stored packed. */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { TokenLedger } from '../../../src/storage/token-ledger.js'
+import { packUuid, TokenLedger } from '../../../src/storage/token-ledger.js'
+
+/** The packing spelled out: the 32 hex digits, two by two, as character codes. */
+const packedByHand = (uuid: string) => {
+  const hex = uuid.replaceAll('-', '')
+  return String.fromCharCode(...Array.from({ length: 16 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16)))
+}
 
 describe('TokenLedger', () => {
   const uuid = '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0ff'
@@ -18,10 +25,15 @@ describe('TokenLedger', () => {
   it('keeps a packed UUID apart from a 16-character jti with the same characters', () => {
     const ledger = new TokenLedger()
     const exp = Date.now() + 60_000
-    const hex = uuid.replaceAll('-', '')
-    const packed = String.fromCharCode(...Array.from({ length: 16 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16)))
+    const packed = packedByHand(uuid)
     expect(ledger.record(uuid, exp)).toBe(1)
     expect(ledger.record(packed, exp)).toBe(1)
+  })
+
+  it('packs every lower-case UUID to its 128 bits', () => {
+    fc.assert(fc.property(fc.uuid(), (id) => packUuid(id) === packedByHand(id)))
+    expect(packUuid('00000000-0000-0000-0000-000000000000')).toBe('\0'.repeat(16))
+    expect(packUuid('ffffffff-ffff-ffff-ffff-ffffffffffff')).toBe('\xff'.repeat(16))
   })
 
   it('forgets a token exactly at its expiry, and its repeat count with it', () => {
