@@ -104,7 +104,7 @@ export class Relay {
     // From the bus, the target was here: it left (nothing to do), or its session moved on lately (forward it).
     const elsewhere = from ? room?.locate(target)?.instanceId : this.d.away.movedTo(roomId, target, origin)
     if (!elsewhere || elsewhere === this.d.bus.instanceId) return from === null
-    void this.publish(channels.instance(elsewhere), { roomId, target, sender, frame, from, origin })
+    this.publish(channels.instance(elsewhere), { roomId, target, sender, frame, from, origin })
     return true
   }
 
@@ -115,13 +115,15 @@ export class Relay {
       for (const [userId, a] of room.away) if (userId !== r.sender && !this.d.away.keep(a, r.frame)) refused = true
     }
     if (refused) this.refuse(r)
-    if (r.from && room.hasRemote) void this.publish(room.channel, r)
+    if (r.from && room.hasRemote) this.publish(room.channel, r)
   }
 
-  private async publish(channel: Channel, r: Routed) {
+  /** Only a local sender waits for the outcome, and holds only its socket meanwhile (not the frame). */
+  private publish(channel: Channel, r: Routed) {
     const envelope: RelayEnvelope = { kind: 'relay', origin: this.d.bus.instanceId, roomId: r.roomId, target: r.target, sender: r.sender, frame: r.frame }
-    const ok = await this.d.bus.publish(channel, envelope)
-    if (!ok && r.from) this.d.out.sendError(r.from, 'relay_failed')
+    const sent = this.d.bus.publish(channel, envelope)
+    const from = r.from
+    if (from) void sent.then((ok) => ok || this.d.out.sendError(from, 'relay_failed'))
   }
 
   /** An away peer can keep no more: the sender hears `relay_failed`, wherever it is. */

@@ -40,6 +40,7 @@ const MAX_BATCH = 64
 
 interface Pending {
   ch: string
+  /** The encoded envelope; emptied once it is in the batch text (ioredis keeps that until the reply). */
   text: string
   /** bus-codec's `batchable`, decided once per envelope. */
   batchable: boolean
@@ -163,7 +164,9 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
     const ch = group[0]!.ch
     let receivers: unknown
     try {
-      receivers = await d.pub.call(publishCommand, ch, encodeBatch(group.map((p) => p.text)))
+      const reply = d.pub.call(publishCommand, ch, encodeBatch(group.map((p) => p.text)))
+      for (const p of group) p.text = ''
+      receivers = await reply
     } catch (err) {
       const e = err instanceof StoreError ? err : failure('Redis publish failed', err)
       for (const p of group) p.reject(e)
@@ -177,10 +180,18 @@ export function createRedisBus(d: RedisBusDeps): SignalBus {
   }
 
   return {
-    async publish(channel, envelope) {
-      d.guard()
-      const ch = d.keys.channel(channel, envelopeRoom(envelope))
-      const text = encodeEnvelope(envelope)
+    // Not `async`: one promise per publish, not two. A publish waits for Redis's reply, so what it holds is live
+    // through young-generation collections while the reply is in flight (see docs/performance.md, "bus publish").
+    publish(channel, envelope) {
+      let ch: string
+      let text: string
+      try {
+        d.guard()
+        ch = d.keys.channel(channel, envelopeRoom(envelope))
+        text = encodeEnvelope(envelope)
+      } catch (err) {
+        return Promise.reject(err)
+      }
       return new Promise<void>((resolve, reject) => {
         if (queue.length === 0) d.defer(flush)
         queue.push({ ch, text, batchable: batchable(text), relay: envelope.kind === 'relay', resolve, reject })
