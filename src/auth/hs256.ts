@@ -19,6 +19,11 @@ export interface Hs256Mac {
   sign(input: string): Uint8Array
   /** Whether `signature` equals the MAC of `input` (ASCII), compared in constant time; false on another length. */
   verify(input: string, signature: Uint8Array): boolean
+  /**
+   * base64url without padding of UTF-8 text or bytes, when the runtime has a native one: what signing encodes (jose's
+   * `base64url.encode` otherwise; encoding has one right answer, so only decoding keeps jose's for its leniencies).
+   */
+  base64url?(input: string | Uint8Array): string
 }
 
 /** Builds an `Hs256Mac` for a secret; provided by runtimes that have a synchronous HMAC (node:crypto). */
@@ -81,7 +86,7 @@ interface RingKey {
 function ringKey(mac: Hs256Mac, rules: ClaimRules): RingKey {
   const kid = keyIdOf(mac.sign(KEY_ID_INPUT))
   const header = jwtHeader(rules.typ, kid)
-  return { mac, kid, encodedHeader: base64url.encode(JSON.stringify(header)), header }
+  return { mac, kid, encodedHeader: (mac.base64url ?? base64url.encode)(JSON.stringify(header)), header }
 }
 
 function verifySync(token: string, ring: RingKey[], rules: ClaimRules, nowMs: number): CheckedToken {
@@ -113,10 +118,11 @@ function verifySync(token: string, ring: RingKey[], rules: ClaimRules, nowMs: nu
 export function createHs256Codec(macs: readonly Hs256Mac[], rules: ClaimRules): JwtCodec {
   const ring = macs.map((mac) => ringKey(mac, rules))
   const current = ring[0]!
+  const encode = current.mac.base64url ?? base64url.encode
   return {
     async sign(claims) {
-      const input = `${current.encodedHeader}.${base64url.encode(JSON.stringify(claims))}`
-      return `${input}.${base64url.encode(current.mac.sign(input))}`
+      const input = `${current.encodedHeader}.${encode(JSON.stringify(claims))}`
+      return `${input}.${encode(current.mac.sign(input))}`
     },
     async verify(token, nowMs) {
       try {

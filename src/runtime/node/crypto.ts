@@ -5,6 +5,12 @@
 import { createHash, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
 import type { Hs256Mac } from '../../auth/hs256.js'
 
+/**
+ * base64url through Buffer: 0.4 µs against jose's 4.2 for a resume token's claims and MAC (100,000 calls, node 20,
+ * test/bench/micro/token-costs.ts), once per auth reply and per mint.
+ */
+const base64url = (input: string | Uint8Array) => (typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input.buffer, input.byteOffset, input.byteLength)).toString('base64url')
+
 /** An `Hs256Mac` keyed with `secret` encoded as UTF-8, as jose's `importKey('raw', TextEncoder...)` keys it. */
 export function nodeHs256(secret: string): Hs256Mac {
   const key = createSecretKey(Buffer.from(secret, 'utf8'))
@@ -15,6 +21,7 @@ export function nodeHs256(secret: string): Hs256Mac {
       const expected = mac(input)
       return signature.byteLength === expected.byteLength && timingSafeEqual(expected, signature)
     },
+    base64url,
   }
 }
 

@@ -1,5 +1,6 @@
 /** node:crypto HMAC for room tokens: the same MAC WebCrypto computes for jose, keyed the same way. */
 import fc from 'fast-check'
+import { base64url } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { nodeHs256 } from '../../../src/runtime/node/crypto.js'
 
@@ -35,5 +36,13 @@ describe('nodeHs256', () => {
     expect(mac.verify('header.payload', Uint8Array.from([...good, 0]))).toBe(false)
     expect(mac.verify('header.payload', new Uint8Array())).toBe(false)
     expect(mac.verify('header.payloaD', good)).toBe(false)
+  })
+
+  it("property: its base64url equals jose's for any text (lone surrogates too) and any bytes, a view into a larger buffer included", () => {
+    const mac = nodeHs256('secret-0123456789-0123456789-0123456789')
+    const anyUnit = fc.integer({ min: 0, max: 0xffff }).map((n) => String.fromCharCode(n))
+    fc.assert(fc.property(fc.string({ unit: anyUnit, maxLength: 300 }), (text) => mac.base64url!(text) === base64url.encode(text)))
+    const view = fc.tuple(fc.uint8Array({ maxLength: 300 }), fc.nat(10), fc.nat(10)).map(([b, head, tail]) => b.subarray(Math.min(head, b.length), Math.max(Math.min(head, b.length), b.length - tail)))
+    fc.assert(fc.property(view, (bytes) => mac.base64url!(bytes) === base64url.encode(bytes)))
   })
 })
