@@ -3,13 +3,13 @@
  * heap snapshots of a server before and after N idle peers join (rooms of 4), or before and after N churn
  * cycles, and what each peer or cycle added, by constructor.
  */
-import { mkdtempSync, readdirSync, statSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensureBundles } from './lib/build.js'
-import { census, growth } from './lib/heapsnapshot.js'
+import { census, growth, takeSnapshot } from './lib/heapsnapshot.js'
 import { sleep } from './lib/proc.js'
-import { newSecrets, protocolOf, startServer, type RunningServer, type ServerKind } from './lib/servers.js'
+import { newSecrets, protocolOf, startServer, type ServerKind } from './lib/servers.js'
 import { startWorkers } from './lib/workers.js'
 import { split, sum, type ConnectResult, type CycleResult } from './scenarios/context.js'
 
@@ -18,21 +18,6 @@ const kind = (flags.get('server') ?? 'node') as ServerKind
 const peers = Number(flags.get('peers') ?? 2000)
 const top = Number(flags.get('top') ?? 25)
 const phase = flags.get('phase') ?? 'idle'
-
-/** Signals the server to write a snapshot and waits until the file stops growing. */
-async function snapshot(srv: RunningServer, pid: number, dir: string): Promise<string> {
-  const before = new Set(readdirSync(dir))
-  process.kill(pid, 'SIGUSR1')
-  for (let i = 0; i < 600; i++) {
-    await sleep(200)
-    const file = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f))
-    if (!file) continue
-    const size = statSync(join(dir, file)).size
-    await sleep(500)
-    if (size > 0 && statSync(join(dir, file)).size === size) return join(dir, file)
-  }
-  throw new Error(`no heap snapshot from ${srv.kind}`)
-}
 
 async function main() {
   if (kind === 'bun') throw new Error('heap snapshots need a Node server')
@@ -54,17 +39,17 @@ async function main() {
       }
       await churn(Math.min(1000, peers), 'w')
       await sleep(1000)
-      a = await snapshot(srv, srv.pid, dir)
+      a = await takeSnapshot(srv.pid, dir)
       n = await churn(peers, 'm')
     } else {
       await sleep(500)
-      a = await snapshot(srv, srv.pid, dir)
+      a = await takeSnapshot(srv.pid, dir)
       const rooms = split(peers / 4, 2)
       const r = await pool.all<ConnectResult>('connect', (i) => ({ rooms: rooms[i]!, roomSize: 4, prefix: 'h', concurrency: 100, timeoutMs: 20_000, deadlineMs: 120_000 }), 150_000)
       n = sum(r.map((x) => x.connected))
     }
     await sleep(1000)
-    const b = await snapshot(srv, srv.pid, dir)
+    const b = await takeSnapshot(srv.pid, dir)
     const g = growth(census(a), census(b), n)
     const total = g.reduce((s, x) => s + x.bytesPerUnit, 0)
     console.log(`${kind}: ${n} ${phase === 'churn' ? 'cycles' : 'peers'}; heap snapshot growth ${total.toFixed(0)} B per ${phase === 'churn' ? 'cycle' : 'peer'} (self sizes)\n`)

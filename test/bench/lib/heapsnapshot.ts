@@ -1,5 +1,7 @@
 /** @module Reads a V8 .heapsnapshot into counts and self sizes per (node type, constructor or name). */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { sleep } from './proc.js'
 
 interface Snapshot {
   snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } }
@@ -43,4 +45,22 @@ export function growth(a: HeapCensus, b: HeapCensus, units: number) {
       return { key, countPerUnit: (y.count - x.count) / units, bytesPerUnit: (y.size - x.size) / units }
     })
     .sort((p, q) => q.bytesPerUnit - p.bytesPerUnit)
+}
+
+/**
+ * Signals a server started with `--heapsnapshot-signal=SIGUSR1 --diagnostic-dir=<dir>` to write a snapshot, and
+ * resolves with its path once the file stops growing.
+ */
+export async function takeSnapshot(pid: number, dir: string): Promise<string> {
+  const before = new Set(readdirSync(dir))
+  process.kill(pid, 'SIGUSR1')
+  for (let i = 0; i < 600; i++) {
+    await sleep(200)
+    const file = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f))
+    if (!file) continue
+    const size = statSync(join(dir, file)).size
+    await sleep(500)
+    if (size > 0 && statSync(join(dir, file)).size === size) return join(dir, file)
+  }
+  throw new Error(`no heap snapshot from process ${pid}`)
 }
