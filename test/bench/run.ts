@@ -111,7 +111,7 @@ function report(o: Options, d: Done, log: (line: string) => void) {
   const loadAfter = loadAverage()
   log(`\n${d.command}: ${elapsedS} s; load average before ${d.machine.loadAverage.join(' ')}, after ${loadAfter.join(' ')}`)
   const date = new Date(d.started).toISOString()
-  const table = markdownTable(o, medians)
+  const table = markdownTable(o, medians, ranges)
   const result = { command: d.command, date, elapsedS, bundles: d.bundles, machine: d.machine, loadAfter, options: o, medians, spreads, ranges, verdicts, skipped: d.skipped, runs: d.runs, table, abTable: ab }
   mkdirSync(dirname(o.out), { recursive: true })
   writeFileSync(o.out, portablePaths(`${JSON.stringify(result, null, 1)}\n`))

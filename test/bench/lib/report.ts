@@ -118,21 +118,24 @@ export function summarize(runs: Run[]) {
 
 export const fmt = (v: number, digits: number) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
 
-/** One cell: the median and its ratio to ours on Node. */
-function cell(row: Row, medians: Medians, kind: ServerKind): string {
+/** One cell: the median, the range of the single runs (when given and more than one), and the ratio to ours on Node. */
+function cell(row: Row, medians: Medians, kind: ServerKind, ranges?: Ranges): string {
   const v = medians[row.key]?.[kind]
   if (v === undefined || !Number.isFinite(v)) return '–'
   const base = medians[row.key]?.node
   const ratio = base && Number.isFinite(base) && base !== 0 && kind !== 'node' ? ` (${(v / base).toFixed(2)}x)` : ''
-  return `${fmt(v, row.digits)}${ratio}`
+  const r = ranges?.[row.key]?.[kind]
+  const range = r && r.n > 1 ? ` [${fmt(r.min, row.digits)}–${fmt(r.max, row.digits)}]` : ''
+  return `${fmt(v, row.digits)}${range}${ratio}`
 }
 
-export function markdownTable(o: Options, medians: Medians): string {
-  const head = `| metric (median) | ${o.servers.map((k) => LABELS[k]).join(' | ')} |`
+/** The results table; with `ranges`, each median carries the [lowest–highest] of its single runs. */
+export function markdownTable(o: Options, medians: Medians, ranges?: Ranges): string {
+  const head = `| metric (${ranges ? 'median [min–max]' : 'median'}) | ${o.servers.map((k) => LABELS[k]).join(' | ')} |`
   const sep = `|---|${o.servers.map(() => '---:').join('|')}|`
   const lines = rows(o)
     .filter((r) => medians[r.key])
-    .map((r) => `| ${r.label} | ${o.servers.map((k) => cell(r, medians, k)).join(' | ')} |`)
+    .map((r) => `| ${r.label} | ${o.servers.map((k) => cell(r, medians, k, ranges)).join(' | ')} |`)
   return [head, sep, ...lines].join('\n')
 }
 
