@@ -6,7 +6,7 @@ import { createHash, createHmac, createSecretKey, timingSafeEqual } from 'node:c
 import type { Hs256Mac } from '../../auth/hs256.js'
 
 /**
- * base64url through Buffer: 0.4 µs against jose's 4.2 for a resume token's claims and MAC (100,000 calls, node 20,
+ * base64url through Buffer: 0.85 µs against jose's 6.65 for a token's claims and MAC (100,000 calls, node 20,
  * test/bench/micro/token-costs.ts), once per auth reply and per mint.
  */
 const base64url = (input: string | Uint8Array) => (typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input.buffer, input.byteOffset, input.byteLength)).toString('base64url')
