@@ -63,3 +63,9 @@ export class ConnectError extends Error {
     this.action = closeAction(closeCode)
   }
 }
+
+/** The options' timings and limits with their defaults (documented on ConnectOptions), resolved once per session. */
+export function timings(o: ConnectOptions) {
+  const heartbeatMs = o.heartbeatMs ?? 20_000
+  return { heartbeatMs, deadAfterMs: heartbeatMs > 0 ? (o.deadAfterMs ?? heartbeatMs + 15_000) : 0, timeoutMs: o.timeoutMs ?? 10_000, queueLimit: o.queueLimit ?? 64 }
+}

@@ -8,8 +8,8 @@ import type { IceServer, PeerInfo } from '../protocol/server-messages.js'
 import { parseServerFrame, INVALID_FRAME, type AuthReply } from './checks.js'
 import { backoffDelay, closeAction } from './close-codes.js'
 import { Emitter } from './emitter.js'
-import { applyServerFrame, type FrameSink } from './session-frames.js'
-import { ConnectError, type ConnectOptions, type SessionEvents, type SessionState, type SignalingError, type StateChange } from './session-types.js'
+import { answerFrame, applyServerFrame, authFrame, candidateFrame, offerFrame, wireText, type FrameSink } from './session-frames.js'
+import { ConnectError, timings, type ConnectOptions, type SessionEvents, type SessionState, type SignalingError, type StateChange } from './session-types.js'
 
 export { ConnectError, type ConnectOptions, type SessionEvents, type SessionState, type SignalingError, type StateChange }
 
@@ -34,6 +34,7 @@ export class Session extends Emitter<SessionEvents> {
   /** Resolves with the final state change. */
   readonly closed: Promise<StateChange>
   #opts: ConnectOptions
+  #t: ReturnType<typeof timings>
   #ws: WebSocket | null = null
   /** A socket given up as dead while open: closed once a new one is open, so that its close frame cannot end the session. */
   #stale: WebSocket | null = null
@@ -64,6 +65,7 @@ export class Session extends Emitter<SessionEvents> {
   constructor(opts: ConnectOptions) {
     super()
     this.#opts = opts
+    this.#t = timings(opts)
     this.ready = new Promise((resolve, reject) => ((this.#resolve = resolve), (this.#reject = reject)))
     this.ready.catch(() => undefined)
     this.closed = new Promise((resolve) => (this.#settle = resolve))
@@ -73,17 +75,16 @@ export class Session extends Emitter<SessionEvents> {
 
   /** Sends an SDP offer to one peer; queued while reconnecting. False when closed or the queue is full. */
   sendOffer(target: string, sdp: string): boolean {
-    return this.#send({ type: 'sdp-offer', targetUserId: target, data: { type: 'offer', sdp } })
+    return this.#send(offerFrame(target, sdp))
   }
 
   sendAnswer(target: string, sdp: string): boolean {
-    return this.#send({ type: 'sdp-answer', targetUserId: target, data: { type: 'answer', sdp } })
+    return this.#send(answerFrame(target, sdp))
   }
 
   /** Trickles one ICE candidate to one peer; `null` (or an empty candidate) ends gathering. */
   sendCandidate(target: string, c: RTCIceCandidateInit | null): boolean {
-    const candidate = c?.candidate ? { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null, usernameFragment: c.usernameFragment ?? null } : null
-    return this.#send({ type: 'ice-candidate', targetUserId: target, data: { candidate } })
+    return this.#send(candidateFrame(target, c))
   }
 
   /** Leaves the room for good (the server answers and closes with 1000); resolves when closed. */
@@ -102,10 +103,10 @@ export class Session extends Emitter<SessionEvents> {
   #send(frame: ClientMessage): boolean {
     const ws = this.#ws
     if (this.state === 'open' && ws?.readyState === OPEN) {
-      ws.send(JSON.stringify({ ...frame, timestamp: Date.now() }))
+      ws.send(wireText(frame))
       return true
     }
-    if (this.state === 'closed' || this.#queue.length >= (this.#opts.queueLimit ?? 64)) return false
+    if (this.state === 'closed' || this.#queue.length >= this.#t.queueLimit) return false
     this.#queue.push(frame)
     return true
   }
@@ -129,13 +130,12 @@ export class Session extends Emitter<SessionEvents> {
     if (this.state === 'closed' || this.#timers.retry !== undefined || this.#ws) return
     const ws = new (this.#opts.WebSocket ?? WebSocket)(this.#opts.url)
     this.#ws = ws
-    const resumeToken = this.#resumable() ? this.#resumeToken : null
-    const { userName } = this.#opts
-    ws.onopen = () => ws.send(JSON.stringify({ type: 'auth', data: { token, ...(userName && { userName }), ...(resumeToken && { resumeToken }) }, timestamp: Date.now() }))
+    const auth = authFrame(token, this.#opts.userName, this.#resumable() ? this.#resumeToken : null)
+    ws.onopen = () => ws.send(wireText(auth))
     ws.onmessage = (ev) => this.#frame(ws, ev.data)
     ws.onclose = (ev) => this.#lost(ws, ev.code, this.#lastError?.code)
     ws.onerror = null
-    this.#arm(ws, this.#opts.timeoutMs ?? 10_000)
+    this.#arm(ws, this.#t.timeoutMs)
   }
 
   #resumable(): boolean {
@@ -159,16 +159,10 @@ export class Session extends Emitter<SessionEvents> {
 
   #frame(ws: WebSocket, raw: unknown) {
     if (ws !== this.#ws) return
-    const open = this.state === 'open'
-    this.#arm(ws, open ? this.#deadAfter() : (this.#opts.timeoutMs ?? 10_000))
+    this.#arm(ws, this.state === 'open' ? this.#t.deadAfterMs : this.#t.timeoutMs)
     const parsed = parseServerFrame(raw)
     if (!parsed.ok) return this.emit('error', { code: INVALID_FRAME, error: parsed.error })
     applyServerFrame(this.#sink, parsed.value)
-  }
-
-  #deadAfter(): number {
-    const beat = this.#opts.heartbeatMs ?? 20_000
-    return beat > 0 ? (this.#opts.deadAfterMs ?? beat + 15_000) : 0
   }
 
   /** The auth reply: the session is open on this socket. */
@@ -184,9 +178,9 @@ export class Session extends Emitter<SessionEvents> {
     this.#lastError = null
     this.#stale?.close(1000)
     this.#stale = null
-    const beat = this.#opts.heartbeatMs ?? 20_000
+    const beat = this.#t.heartbeatMs
     if (beat > 0) this.#timers.beat = setInterval(() => this.#send({ type: 'heartbeat' }), beat)
-    this.#arm(ws, this.#deadAfter())
+    this.#arm(ws, this.#t.deadAfterMs)
     // Queued signals go first, then listeners hear of the open socket (and may send more).
     this.state = 'open'
     for (const frame of this.#queue.splice(0)) this.#send(frame)
