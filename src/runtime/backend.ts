@@ -3,6 +3,7 @@ import type { Config } from '../config.js'
 import type { Logger } from '../lib/logger.js'
 import type { Scheduler } from '../lib/scheduler.js'
 import { createMemoryBackend } from '../storage/memory.js'
+import type { RedisBackendSettings } from '../storage/redis.js'
 import type { Backend } from '../storage/types.js'
 
 /** The Redis adapter (and ioredis) is loaded only when Redis is configured. Rejects when Redis is unreachable. */
@@ -11,7 +12,7 @@ export async function createBackend(
   instanceId: string,
   logger: Logger,
   scheduler: Scheduler,
-  publishBatching: 'microtask' | 'immediate' = 'microtask',
+  publishBatching: RedisBackendSettings['publishBatching'] = 'microtask',
 ): Promise<Backend> {
   if (!config.redis) return createMemoryBackend({ instanceId, auditCapacity: config.auditLogSize, logger })
   const { createRedisBackend } = await import('../storage/redis.js')
